@@ -1,0 +1,35 @@
+/**
+ * Locating the buildpack's own root directory.
+ * @module
+ */
+import process from "node:process";
+import { dirname, isAbsolute, join, resolve } from "node:path";
+
+/**
+ * The buildpack root: the parent of the directory holding argv[0]
+ * (`<root>/bin/supply`). Symlinks of the file itself are NOT followed, so
+ * `bin/supply -> buildpack` still points into `<root>/bin`. Never uses
+ * `Deno.execPath()` (that is the real binary) or the working directory.
+ */
+export function buildpackRoot(argv0: string = process.argv0): string {
+  let program = argv0;
+  if (!program.includes("/")) program = findOnPath(program) ?? program;
+  const abs = isAbsolute(program) ? program : resolve(program);
+  return dirname(dirname(abs));
+}
+
+function findOnPath(name: string): string | undefined {
+  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
+    if (!dir) continue;
+    const candidate = join(dir, name);
+    try {
+      if (Deno.statSync(candidate).isFile) return candidate;
+    } catch { /* not here */ }
+  }
+  return undefined;
+}
+
+/** The program name argv[0] was invoked as (`supply` for `<root>/bin/supply`). */
+export function programName(argv0: string = process.argv0): string {
+  return argv0.split("/").pop() ?? argv0;
+}
