@@ -1,0 +1,134 @@
+/**
+ * `bin/supply BUILD_DIR CACHE_DIR DEPS_DIR DEPS_IDX`: install CPython and the
+ * app's packages into `deps/<IDX>` and write what runtime needs.
+ * @module
+ */
+import { join } from "node:path";
+import type { Logger } from "../lib/log.ts";
+import { ownDepsDir, type StagingContext, stagingContext } from "../lib/stage/context.ts";
+import { loadManifest, type Manifest, stacksOf } from "../lib/manifest.ts";
+import { stackNotSupported } from "../lib/errors.ts";
+import { stagingEnv } from "../lib/stage/staging_env.ts";
+import { runHook } from "../lib/stage/hooks.ts";
+import {
+  choosePython,
+  readVersionRequest,
+  versionFileWarnings,
+} from "../lib/python/version_sources.ts";
+import { deprecationWarning, newerPatchWarning } from "../lib/deps/warnings.ts";
+import { DependencyInstaller } from "../lib/deps/install.ts";
+import { installRuntime, linkRuntime } from "../lib/python/runtime.ts";
+import { fingerprint, planInstall } from "../lib/python/install_plan.ts";
+import { pythonEnv } from "../lib/python/pip.ts";
+import { installPackages } from "../lib/python/packages.ts";
+import { writeLaunchFiles } from "../lib/stage/launch_files.ts";
+import { saveEnvironment } from "../lib/python/environment_cache.ts";
+import { markStagingStart, seconds } from "../lib/stage/timer.ts";
+import { previousBuildpackVersion } from "../lib/stage/metadata.ts";
+import { dependenciesFor } from "../lib/manifest.ts";
+
+/** The supply phase. */
+export async function supply(args: string[], log: Logger): Promise<number> {
+  const started = Date.now();
+  const ctx = stagingContext("supply", args, log);
+  await markStagingStart(ctx.cacheDir, started);
+  log.step(`Python Buildpack version ${ctx.buildpackVersion}`);
+  const manifest = await checkStack(ctx);
+  await warnBuildpackUpgrade(ctx);
+  const env = stagingEnv(ctx.depsDir, Deno.env.toObject());
+  await runHook("pre_compile", { buildDir: ctx.buildDir, env, log });
+  await makeDepsDirs(ctx);
+
+  const python = await choosePythonVersion(ctx, manifest);
+  const installer = new DependencyInstaller({ root: ctx.root, cacheDir: ctx.cacheDir, log });
+  const depsIdxDir = ownDepsDir(ctx);
+  const runtime = await installRuntime(python, {
+    depsIdxDir,
+    cacheDir: ctx.cacheDir,
+    buildpackVersion: ctx.buildpackVersion,
+    stack: ctx.stack,
+    installer,
+    log,
+  });
+
+  const plan = await planInstall(ctx.buildDir);
+  const pipEnv = pythonEnv(stagingEnv(ctx.depsDir, Deno.env.toObject()), {
+    cacheDir: ctx.cacheDir,
+    depsIdxDir,
+  });
+  const print = fingerprint(plan, { runtimeSha256: python.sha256, env: Deno.env.toObject() });
+  const action = await installPackages(plan, {
+    pip: {
+      pythonDir: join(depsIdxDir, "python"),
+      depsIdxDir,
+      buildDir: ctx.buildDir,
+      env: pipEnv,
+      log,
+    },
+    runtime,
+    fingerprint: print,
+  });
+
+  await linkRuntime(depsIdxDir);
+  await writeLaunchFiles(depsIdxDir, {
+    depsIdx: ctx.depsIdx,
+    buildpackVersion: ctx.buildpackVersion,
+  });
+  await saveEnvironment(ctx.cacheDir, join(depsIdxDir, "python"), {
+    schema: 1,
+    buildpackVersion: ctx.buildpackVersion,
+    stack: ctx.stack,
+    runtime: { version: python.version, sha256: python.sha256 },
+    fingerprint: print,
+    runtimePackages: runtime.runtimePackages,
+  });
+  await installer.pruneCache();
+  log.info(
+    `Python ${python.version} ready: runtime ${runtime.reused ? "reused" : "installed"}, ` +
+      `packages ${action} (supply took ${seconds(Date.now() - started)})`,
+  );
+  return 0;
+}
+
+async function checkStack(ctx: StagingContext): Promise<Manifest> {
+  const manifest = await loadManifest(ctx.root, { depsDir: ctx.depsDir });
+  const stacks = stacksOf(manifest);
+  if (!ctx.stack || (!stacks.includes(ctx.stack) && manifest.stack === undefined)) {
+    throw stackNotSupported(ctx.stack || "(CF_STACK is not set)", stacks);
+  }
+  return manifest;
+}
+
+async function warnBuildpackUpgrade(ctx: StagingContext): Promise<void> {
+  const previous = await previousBuildpackVersion(ctx.cacheDir);
+  if (previous && previous !== ctx.buildpackVersion) {
+    ctx.log.warning(`buildpack version changed from ${previous} to ${ctx.buildpackVersion}`);
+  }
+}
+
+async function makeDepsDirs(ctx: StagingContext): Promise<void> {
+  for (const sub of ["bin", "lib", "include", "pkgconfig"]) {
+    await Deno.mkdir(join(ownDepsDir(ctx), sub), { recursive: true });
+  }
+}
+
+async function choosePythonVersion(ctx: StagingContext, manifest: Manifest) {
+  for (const warning of await versionFileWarnings(ctx.buildDir)) ctx.log.warning(warning);
+  const request = await readVersionRequest(ctx.buildDir);
+  const chosen = choosePython(manifest, ctx.stack, request);
+  ctx.log.info(
+    request?.file
+      ? `${request.file} asks for python ${request.request}: using ${chosen.version}`
+      : `No runtime.txt, .python-version or Pipfile.lock asks for a version: using the default, ${chosen.version}`,
+  );
+  const available = dependenciesFor(manifest, "python", ctx.stack).map((d) => d.version);
+  const newer = newerPatchWarning("python", chosen.version, available);
+  if (newer) ctx.log.warning(newer);
+  const eol = deprecationWarning(manifest, {
+    name: "python",
+    version: chosen.version,
+    now: new Date(),
+  });
+  if (eol) ctx.log.warning(eol);
+  return chosen.dependency;
+}

@@ -1,0 +1,140 @@
+/**
+ * Fetching a dependency to a file while hashing it: http(s) with retries,
+ * backoff, proxies and the stack's CA bundle, and `file://`. The body is
+ * streamed to disk through sha256; nothing is held in memory.
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import { proxyFor } from "./proxy.ts";
+import { redactUrls } from "../redact.ts";
+import { downloadFailed, sha256Mismatch } from "../errors.ts";
+
+/** Options of {@link downloadTo}. */
+export interface DownloadOptions {
+  /** Dependency name for messages (`python`). */
+  name: string;
+  /** Expected sha256 (hex). The file is removed and an error thrown on mismatch. */
+  sha256: string;
+  /** Attempts for http(s) (default 3). */
+  attempts?: number;
+  /** First backoff delay in ms, doubled per retry (default 1000). */
+  backoffMs?: number;
+  /** Environment to read proxies from (default: the process env). */
+  env?: Record<string, string | undefined>;
+  /** Called before each retry with a redacted reason. */
+  onRetry?: (reason: string, attempt: number) => void;
+}
+
+/** Streaming sha256 of a file, hex. */
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash("sha256");
+  using file = await Deno.open(path);
+  for await (const chunk of file.readable) hash.update(chunk);
+  return hash.digest("hex");
+}
+
+let caCerts: string[] | undefined;
+
+/** The stack's CA bundle (`SSL_CERT_FILE` or Debian/Ubuntu's), trusted for downloads. */
+function stackCaCerts(env: Record<string, string | undefined>): string[] {
+  if (caCerts) return caCerts;
+  caCerts = [];
+  for (const path of [env.SSL_CERT_FILE, "/etc/ssl/certs/ca-certificates.crt"]) {
+    if (!path) continue;
+    try {
+      caCerts.push(Deno.readTextFileSync(path));
+      break;
+    } catch { /* not present on this stack */ }
+  }
+  return caCerts;
+}
+
+async function fetchOnce(
+  uri: string,
+  dest: string,
+  env: Record<string, string | undefined>,
+): Promise<string> {
+  const hash = createHash("sha256");
+  if (uri.startsWith("file://")) {
+    using src = await Deno.open(fileURLToPath(uri));
+    using out = await Deno.open(dest, { write: true, create: true, truncate: true });
+    const writer = out.writable.getWriter();
+    for await (const chunk of src.readable) {
+      hash.update(chunk);
+      await writer.write(chunk);
+    }
+    await writer.close();
+    return hash.digest("hex");
+  }
+  const proxy = proxyFor(uri, env);
+  const client = Deno.createHttpClient({
+    caCerts: stackCaCerts(env),
+    ...(proxy ? { proxy: { url: proxy } } : {}),
+  });
+  try {
+    const res = await fetch(uri, { client, redirect: "follow" });
+    if (!res.ok || !res.body) {
+      await res.body?.cancel();
+      throw new HttpStatusError(res.status, res.statusText);
+    }
+    const out = await Deno.open(dest, { write: true, create: true, truncate: true });
+    const writer = out.writable.getWriter();
+    for await (const chunk of res.body) {
+      hash.update(chunk);
+      await writer.write(chunk);
+    }
+    await writer.close();
+    return hash.digest("hex");
+  } finally {
+    client.close();
+  }
+}
+
+class HttpStatusError extends Error {
+  constructor(readonly status: number, statusText: string) {
+    super(`HTTP ${status} ${statusText}`.trim());
+  }
+}
+
+/** 4xx other than 408/429 will not get better by retrying. */
+function retryable(err: unknown): boolean {
+  if (err instanceof HttpStatusError) {
+    return err.status >= 500 || err.status === 408 || err.status === 429;
+  }
+  return !(err instanceof Deno.errors.NotFound) && !(err instanceof Deno.errors.PermissionDenied);
+}
+
+/**
+ * Download `uri` to `dest` and verify its sha256. On any failure `dest` is
+ * removed, so a half-written or unverified file never stays behind.
+ */
+export async function downloadTo(
+  uri: string,
+  dest: string,
+  options: DownloadOptions,
+): Promise<void> {
+  const attempts = uri.startsWith("file://") ? 1 : options.attempts ?? 3;
+  const env = options.env ?? Deno.env.toObject();
+  let delay = options.backoffMs ?? 1000;
+  let actual = "";
+  for (let attempt = 1;; attempt++) {
+    try {
+      actual = await fetchOnce(uri, dest, env);
+      break;
+    } catch (err) {
+      await Deno.remove(dest).catch(() => {});
+      const reason = redactUrls(err instanceof Error ? err.message : String(err));
+      if (attempt >= attempts || !retryable(err)) {
+        throw downloadFailed(options.name, redactUrls(uri), { reason, attempts: attempt });
+      }
+      options.onRetry?.(reason, attempt);
+      await new Promise((r) => setTimeout(r, delay));
+      delay *= 2;
+    }
+  }
+  if (actual !== options.sha256.toLowerCase()) {
+    await Deno.remove(dest).catch(() => {});
+    throw sha256Mismatch(options.name, options.sha256, actual);
+  }
+}

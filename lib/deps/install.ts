@@ -1,0 +1,138 @@
+/**
+ * Installing manifest dependencies: from a cached buildpack's
+ * `dependencies/` dir, from the app cache, or downloaded (and then kept in
+ * the app cache for the next staging). Every file is sha256-verified before
+ * it is extracted, and extraction goes to a scratch dir renamed into place.
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { basename, join } from "node:path";
+import type { Dependency } from "../manifest.ts";
+import type { Logger } from "../log.ts";
+import { redactUrls } from "../redact.ts";
+import { downloadTo, sha256File } from "./download.ts";
+import { extractArchive } from "./extract.ts";
+import { sha256Mismatch } from "../errors.ts";
+
+/** Where {@link DependencyInstaller} looks for and keeps files. */
+export interface InstallerOptions {
+  /** The buildpack root (a cached buildpack has `<root>/dependencies/`). */
+  root: string;
+  /** The app cache dir; downloads are kept in `<cacheDir>/dependencies/`. */
+  cacheDir: string;
+  /** The log. */
+  log: Logger;
+  /** Environment for proxies (default: process env). */
+  env?: Record<string, string | undefined>;
+}
+
+function hex(algorithm: "md5" | "sha256", text: string): string {
+  return createHash(algorithm).update(text).digest("hex");
+}
+
+function uriBasename(uri: string): string {
+  return basename(new URL(uri).pathname);
+}
+
+/** A cached (offline) buildpack's copy of a dependency: `dependencies/<md5 of uri>/<basename>`. */
+export function bundledPath(root: string, dep: Dependency): string {
+  if (dep.file) return dep.file.startsWith("/") ? dep.file : join(root, dep.file);
+  return join(root, "dependencies", hex("md5", dep.uri), uriBasename(dep.uri));
+}
+
+/** The app cache's copy of a download: `<cache>/dependencies/<sha256 of uri>/<basename>`. */
+export function appCachePath(cacheDir: string, dep: Dependency): string {
+  return join(cacheDir, "dependencies", hex("sha256", dep.uri), uriBasename(dep.uri));
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Fetches, verifies and extracts dependencies; remembers which app-cache entries were used. */
+export class DependencyInstaller {
+  #opts: InstallerOptions;
+  #used = new Set<string>();
+
+  /** @param options where to look and log */
+  constructor(options: InstallerOptions) {
+    this.#opts = options;
+  }
+
+  /** Keep a dependency's app-cache copy at the next prune without reading it. */
+  keep(dep: Dependency): void {
+    this.#used.add(hex("sha256", dep.uri));
+  }
+
+  /** A verified local copy of the dependency's file (logs `Copy [...]` or `Download [...]`). */
+  async fetch(dep: Dependency): Promise<string> {
+    const { log, root, cacheDir } = this.#opts;
+    const bundled = bundledPath(root, dep);
+    if (await exists(bundled)) {
+      log.info(`Copy [${bundled}]`);
+      await verify(dep, bundled);
+      return bundled;
+    }
+    const cached = appCachePath(cacheDir, dep);
+    this.keep(dep);
+    if (await exists(cached)) {
+      const actual = await sha256File(cached);
+      if (actual === dep.sha256.toLowerCase()) {
+        log.info(`Copy [${cached}]`);
+        return cached;
+      }
+      log.debug(`cached ${cached} has sha256 ${actual}, downloading again`);
+    }
+    log.info(`Download [${redactUrls(dep.uri)}]`);
+    await Deno.mkdir(join(cached, ".."), { recursive: true });
+    const partial = `${cached}.partial`;
+    await downloadTo(dep.uri, partial, {
+      name: dep.name,
+      sha256: dep.sha256,
+      env: this.#opts.env,
+      onRetry: (reason, attempt) => log.warning(`Download failed (${reason}); retry ${attempt}`),
+    });
+    await Deno.rename(partial, cached);
+    return cached;
+  }
+
+  /** Fetch and extract into `target`, which must not exist; nothing is left there on failure. */
+  async install(dep: Dependency, target: string): Promise<void> {
+    const file = await this.fetch(dep);
+    const scratch = `${target}.partial-${crypto.randomUUID().slice(0, 8)}`;
+    try {
+      await extractArchive(file, scratch);
+      await Deno.rename(scratch, target);
+    } catch (err) {
+      await Deno.remove(scratch, { recursive: true }).catch(() => {});
+      throw err;
+    }
+  }
+
+  /** Remove app-cache downloads this staging did not use. */
+  async pruneCache(): Promise<void> {
+    const dir = join(this.#opts.cacheDir, "dependencies");
+    let entries: Deno.DirEntry[];
+    try {
+      entries = await Array.fromAsync(Deno.readDir(dir));
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (!this.#used.has(e.name)) {
+        this.#opts.log.debug(`pruning unused cached download ${e.name}`);
+        await Deno.remove(join(dir, e.name), { recursive: true });
+      }
+    }
+  }
+}
+
+async function verify(dep: Dependency, path: string): Promise<void> {
+  const actual = await sha256File(path);
+  if (actual !== dep.sha256.toLowerCase()) throw sha256Mismatch(dep.name, dep.sha256, actual);
+}

@@ -1,0 +1,66 @@
+/**
+ * Installing the app's packages with pip, incrementally when the previous
+ * environment was reused, and making the result relocatable.
+ * @module
+ */
+import { join } from "node:path";
+import type { InstallPlan } from "./install_plan.ts";
+import { installFresh, installIncremental, type PipContext } from "./pip.ts";
+import type { RuntimeResult } from "./runtime.ts";
+import { relocateScripts, relocateSitePackages } from "./relocate.ts";
+import { sitePackagesDir } from "./site_packages.ts";
+
+/** What happened to the packages. */
+export type PackagesAction = "unchanged" | "fresh" | "incremental" | "none";
+
+/** Install the plan's packages; returns what was done. */
+export async function installPackages(
+  plan: InstallPlan,
+  options: { pip: PipContext; runtime: RuntimeResult; fingerprint: string },
+): Promise<PackagesAction> {
+  const { pip, runtime } = options;
+  const log = pip.log;
+  const sitePackages = sitePackagesDir(pip.pythonDir);
+  let action: PackagesAction;
+  if (
+    runtime.reused && runtime.previous?.fingerprint === options.fingerprint &&
+    !plan.localPaths.length
+  ) {
+    log.step("Running Pip Install (Unvendored)");
+    log.info(
+      `${plan.source || "Requirements"} unchanged since the previous staging: nothing to install`,
+    );
+    action = "unchanged";
+  } else if (!plan.hasRequirements && !runtime.reused) {
+    log.step("Running Pip Install (Unvendored)");
+    log.info(
+      plan.kind === "none"
+        ? "No requirements.txt, setup.py or pyproject.toml: no packages to install"
+        : `${plan.source} lists no packages: nothing to install`,
+    );
+    action = "none";
+  } else if (runtime.reused && sitePackages) {
+    log.step("Running Pip Install (Unvendored)");
+    log.info(
+      runtime.previous?.fingerprint === options.fingerprint
+        ? `Reinstalling local paths (${plan.localPaths.join(", ")}); other packages are unchanged`
+        : `${
+          plan.source || "Requirements"
+        } changed since the previous staging: installing only what changed`,
+    );
+    await installIncremental(pip, plan, { sitePackages, runtimePackages: runtime.runtimePackages });
+    action = "incremental";
+  } else {
+    log.step("Running Pip Install (Unvendored)");
+    await installFresh(pip, plan);
+    action = "fresh";
+  }
+  await relocateScripts(join(pip.pythonDir, "bin"), pip.pythonDir);
+  if (sitePackages) {
+    await relocateSitePackages(sitePackages, {
+      depsIdxDir: pip.depsIdxDir,
+      buildDir: pip.buildDir,
+    });
+  }
+  return action;
+}

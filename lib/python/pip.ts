@@ -1,0 +1,130 @@
+/**
+ * Running the staged python's pip: the base command line, the staging
+ * environment it needs, and the incremental install that reuses a cached
+ * environment, installs only what changed and removes what is no longer
+ * required.
+ * @module
+ */
+import { join } from "node:path";
+import type { Logger } from "../log.ts";
+import { run } from "../process.ts";
+import { pipFailed } from "../errors.ts";
+import { installedDistributions, normalizeName } from "./site_packages.ts";
+import type { InstallPlan } from "./install_plan.ts";
+
+/** Where pip runs and what it installs into. */
+export interface PipContext {
+  /** `deps/<IDX>/python`. */
+  pythonDir: string;
+  /** `deps/<IDX>`. */
+  depsIdxDir: string;
+  /** The app (pip's working directory). */
+  buildDir: string;
+  /** The full child environment (see {@link pythonEnv}). */
+  env: Record<string, string>;
+  /** The log. */
+  log: Logger;
+}
+
+const STAGING_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
+
+/**
+ * The env for the staged python: the staging env minus anything that would
+ * point python elsewhere (PYTHONHOME/PYTHONPATH of the host or of another
+ * buildpack), pip's cache in the app cache, and the stack's CA bundle.
+ */
+export function pythonEnv(
+  base: Record<string, string>,
+  paths: { cacheDir: string; depsIdxDir: string; caBundleExists?: boolean },
+): Record<string, string> {
+  const env = { ...base };
+  for (const k of ["PYTHONHOME", "PYTHONPATH", "PYTHONUSERBASE", "PYTHONSTARTUP", "VIRTUAL_ENV"]) {
+    delete env[k];
+  }
+  env.PYTHONNOUSERSITE = "1";
+  env.XDG_CACHE_HOME = join(paths.cacheDir, "pip_cache");
+  env.PIP_NO_INPUT = "1";
+  env.PIP_DISABLE_PIP_VERSION_CHECK = "1";
+  if (!env.PIP_CERT && (paths.caBundleExists ?? true)) env.PIP_CERT = STAGING_CA_BUNDLE;
+  const bin = join(paths.depsIdxDir, "python", "bin");
+  env.PATH = env.PATH ? `${bin}:${env.PATH}` : bin;
+  const lib = join(paths.depsIdxDir, "python", "lib");
+  env.LD_LIBRARY_PATH = env.LD_LIBRARY_PATH ? `${lib}:${env.LD_LIBRARY_PATH}` : lib;
+  return env;
+}
+
+function python(ctx: PipContext): string {
+  return join(ctx.pythonDir, "bin", "python3");
+}
+
+async function pip(ctx: PipContext, args: string[], quiet = false): Promise<string> {
+  const res = await run(python(ctx), ["-m", "pip", ...args], {
+    cwd: ctx.buildDir,
+    env: ctx.env,
+    log: quiet ? undefined : ctx.log,
+  });
+  if (res.code !== 0) throw pipFailed(args, res.output, { shown: !quiet });
+  return res.output;
+}
+
+function installArgs(ctx: PipContext, plan: InstallPlan): string[] {
+  return [
+    "install",
+    ...plan.targets,
+    "--exists-action=w",
+    `--src=${join(ctx.depsIdxDir, "src")}`,
+    "--no-warn-script-location",
+  ];
+}
+
+/** A full install into a runtime that has no app packages yet. */
+export async function installFresh(ctx: PipContext, plan: InstallPlan): Promise<void> {
+  await pip(ctx, installArgs(ctx, plan));
+}
+
+/** Names pip would install for `plan` on an empty environment (a dry-run resolution). */
+async function requiredDistributions(ctx: PipContext, plan: InstallPlan): Promise<Set<string>> {
+  const report = join(ctx.depsIdxDir, `.pip-report-${crypto.randomUUID().slice(0, 8)}.json`);
+  try {
+    await pip(ctx, [
+      ...installArgs(ctx, plan),
+      "--dry-run",
+      "--ignore-installed",
+      "--quiet",
+      "--report",
+      report,
+    ], true);
+    const data = JSON.parse(await Deno.readTextFile(report));
+    return new Set(
+      (data.install ?? []).map((i: { metadata: { name: string } }) =>
+        normalizeName(i.metadata.name)
+      ),
+    );
+  } finally {
+    await Deno.remove(report).catch(() => {});
+  }
+}
+
+/**
+ * Bring a reused environment in line with changed requirements: remove the
+ * distributions no longer required (keeping what the runtime shipped), then
+ * let pip install only what is missing or at another version.
+ */
+export async function installIncremental(
+  ctx: PipContext,
+  plan: InstallPlan,
+  options: { sitePackages: string; runtimePackages: string[] },
+): Promise<{ removed: string[] }> {
+  const required = plan.hasRequirements
+    ? await requiredDistributions(ctx, plan)
+    : new Set<string>();
+  const keep = new Set([...options.runtimePackages, "pip", "setuptools", "wheel"]);
+  const removed = installedDistributions(options.sitePackages)
+    .filter((name) => !required.has(name) && !keep.has(name));
+  if (removed.length) {
+    ctx.log.info(`Removing packages no longer required: ${removed.join(", ")}`);
+    await pip(ctx, ["uninstall", "--yes", "--quiet", ...removed]);
+  }
+  if (plan.hasRequirements) await pip(ctx, installArgs(ctx, plan));
+  return { removed };
+}

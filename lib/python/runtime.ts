@@ -1,0 +1,83 @@
+/**
+ * Putting the CPython runtime into `deps/<IDX>/python`: reused from the app
+ * cache when the previous staging used the same runtime, otherwise
+ * extracted from the manifest dependency. Then `deps/<IDX>/bin` and `lib`
+ * get relative links into it.
+ * @module
+ */
+import { join } from "node:path";
+import type { Dependency } from "../manifest.ts";
+import type { DependencyInstaller } from "../deps/install.ts";
+import type { Logger } from "../log.ts";
+import {
+  dropEnvironment,
+  type EnvironmentRecord,
+  readRecord,
+  restoreEnvironment,
+  reuseVerdict,
+} from "./environment_cache.ts";
+import { installedDistributions, sitePackagesDir } from "./site_packages.ts";
+
+/** How the runtime got into place. */
+export interface RuntimeResult {
+  /** The previous environment (with packages) was reused. */
+  reused: boolean;
+  /** Its record, when reused. */
+  previous?: EnvironmentRecord;
+  /** Distributions the runtime tarball itself ships. */
+  runtimePackages: string[];
+}
+
+/** Install or reuse the runtime in `<depsIdxDir>/python`. */
+export async function installRuntime(
+  dep: Dependency,
+  options: {
+    depsIdxDir: string;
+    cacheDir: string;
+    buildpackVersion: string;
+    stack: string;
+    installer: DependencyInstaller;
+    log: Logger;
+  },
+): Promise<RuntimeResult> {
+  const { log, cacheDir } = options;
+  const pythonDir = join(options.depsIdxDir, "python");
+  log.step(`Installing python ${dep.version}`);
+  const previous = await readRecord(cacheDir);
+  const verdict = reuseVerdict(previous, {
+    buildpackVersion: options.buildpackVersion,
+    stack: options.stack,
+    runtime: { version: dep.version, sha256: dep.sha256 },
+  });
+  await Deno.remove(pythonDir, { recursive: true }).catch(() => {});
+  if (verdict.reuse && previous) {
+    await restoreEnvironment(cacheDir, pythonDir);
+    options.installer.keep(dep);
+    log.info(`Reusing the Python environment from the previous staging (${verdict.reason})`);
+    return { reused: true, previous, runtimePackages: previous.runtimePackages };
+  }
+  if (previous) log.info(`Not reusing the cached Python environment: ${verdict.reason}`);
+  await dropEnvironment(cacheDir);
+  await options.installer.install(dep, pythonDir);
+  const sp = sitePackagesDir(pythonDir);
+  return { reused: false, runtimePackages: sp ? installedDistributions(sp) : [] };
+}
+
+/** Relative symlinks `deps/<IDX>/bin/*` -> `../python/bin/*` and the same for `lib`. */
+export async function linkRuntime(depsIdxDir: string): Promise<void> {
+  for (const sub of ["bin", "lib"]) {
+    const dir = join(depsIdxDir, sub);
+    await Deno.mkdir(dir, { recursive: true });
+    let entries: Deno.DirEntry[];
+    try {
+      entries = await Array.fromAsync(Deno.readDir(join(depsIdxDir, "python", sub)));
+    } catch {
+      continue;
+    }
+    for (const e of entries) {
+      const link = join(dir, e.name);
+      await Deno.remove(link).catch(() => {});
+      await Deno.symlink(join("..", "python", sub, e.name), link);
+    }
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * The buildpack's single entry point. Installed as `bin/detect`,
+ * `bin/supply`, `bin/finalize`, `bin/release`, `bin/compile` (symlinks), it
+ * takes the phase from the program name; under any other name the first
+ * argument names it (`buildpack supply ...`).
+ * @module
+ */
+import process from "node:process";
+import { programName } from "./lib/root.ts";
+import { BuildpackError, usage } from "./lib/errors.ts";
+import { Logger } from "./lib/log.ts";
+import { detect } from "./cmd/detect.ts";
+import { supply } from "./cmd/supply.ts";
+import { finalize } from "./cmd/finalize.ts";
+import { release } from "./cmd/release.ts";
+import { compile } from "./cmd/compile.ts";
+import { version } from "./cmd/version.ts";
+
+/** A phase: takes its arguments, returns the exit code. */
+export type Phase = (args: string[], log: Logger) => Promise<number>;
+
+const PHASES: Record<string, Phase> = { detect, supply, finalize, release, compile, version };
+
+/** Choose the phase from argv[0]'s basename, else from the first argument. */
+export function choosePhase(
+  argv0: string,
+  args: string[],
+): { name: string | undefined; args: string[] } {
+  const prog = programName(argv0);
+  if (prog in PHASES && prog !== "version") return { name: prog, args };
+  const [first, ...rest] = args;
+  if (first === "--version") return { name: "version", args: rest };
+  return { name: first, args: rest };
+}
+
+/** Run the buildpack; resolves to the process exit code. */
+export async function main(argv0: string, args: string[]): Promise<number> {
+  const log = new Logger(undefined, { debug: (Deno.env.get("BP_DEBUG") ?? "") !== "" });
+  const { name, args: rest } = choosePhase(argv0, args);
+  try {
+    const phase = name === undefined ? undefined : PHASES[name];
+    if (!phase) throw usage(name);
+    return await phase(rest, log);
+  } catch (err) {
+    if (err instanceof BuildpackError) {
+      log.error(err.message);
+      return err.exitCode;
+    }
+    log.error(
+      `Unexpected failure: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n` +
+        "This is a bug in the buildpack; please report it with this log.",
+    );
+    return 1;
+  }
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(process.argv0, Deno.args));
+}
