@@ -45,6 +45,8 @@ export function pythonEnv(
   env.XDG_CACHE_HOME = join(paths.cacheDir, "pip_cache");
   env.PIP_NO_INPUT = "1";
   env.PIP_DISABLE_PIP_VERSION_CHECK = "1";
+  // Staging runs as root only in emulators; on the platform it is vcap.
+  env.PIP_ROOT_USER_ACTION ??= "ignore";
   if (!env.PIP_CERT && (paths.caBundleExists ?? true)) env.PIP_CERT = STAGING_CA_BUNDLE;
   const bin = join(paths.depsIdxDir, "python", "bin");
   env.PATH = env.PATH ? `${bin}:${env.PATH}` : bin;

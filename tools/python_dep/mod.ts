@@ -12,12 +12,14 @@ import { Logger, type LogSink } from "../../lib/log.ts";
 import { buildPythonDependency } from "./package.ts";
 import { manifestEntryYaml } from "./manifest_entry.ts";
 
-const USAGE = `Usage: deno task python-dep --prefix DIR --version V [--stack S]... --out DIR
+const USAGE =
+  `Usage: deno task python-dep --prefix DIR --version V [--stack S]... --out DIR [--keep-debug]
 
   --prefix DIR   installed CPython prefix, e.g. "$(pyenv prefix 3.11.7)"
   --version V    the version it must report (bin/python3 --version), e.g. 3.11.7
   --stack S      stack it is built for (repeatable; default cflinuxfs4)
   --out DIR      directory for the tarball (created when missing)
+  --keep-debug   do not strip debug sections from the binaries (strip --strip-debug)
 
 Prints the manifest entry (name, version, uri, sha256, cf_stacks, source) as YAML.
 The tar entries' mtime is $SOURCE_DATE_EPOCH (default 0).
@@ -46,13 +48,15 @@ export async function main(args: string[]): Promise<number> {
         version: { type: "string" },
         stack: { type: "string", multiple: true },
         out: { type: "string" },
+        "keep-debug": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
       allowPositionals: false,
     }));
   } catch (e) {
-    log.error(`${e instanceof Error ? e.message : e}\n${USAGE}`);
+    log.error(e instanceof Error ? e.message : String(e));
+    stderrSink.write(USAGE);
     return 2;
   }
   if (values.help) {
@@ -61,7 +65,8 @@ export async function main(args: string[]): Promise<number> {
   }
   const missing = (["prefix", "version", "out"] as const).filter((k) => !values[k]);
   if (missing.length) {
-    log.error(`Missing ${missing.map((m) => `--${m}`).join(", ")}.\n${USAGE}`);
+    log.error(`Missing ${missing.map((m) => `--${m}`).join(", ")}.`);
+    stderrSink.write(USAGE);
     return 2;
   }
   try {
@@ -70,6 +75,7 @@ export async function main(args: string[]): Promise<number> {
       version: values.version!,
       outDir: values.out!,
       stacks: values.stack,
+      stripDebug: !values["keep-debug"],
       log,
     });
     const t = built.timings;

@@ -121,6 +121,11 @@ export interface BuildOptions {
   stacks?: string[];
   /** mtime of every tar entry; default `$SOURCE_DATE_EPOCH` or 0. */
   sourceDateEpoch?: number;
+  /**
+   * Strip DWARF debug sections from the binaries (default true; skipped with
+   * a warning when binutils' `strip` is missing).
+   */
+  stripDebug?: boolean;
   /** Progress lines; default silent. */
   log?: Logger;
 }
@@ -455,6 +460,52 @@ export async function relocateStage(info: PrefixInfo, stageDir: string): Promise
   return stats;
 }
 
+/** What {@link stripDebug} did. */
+export interface StripStats {
+  /** ELF files stripped. */
+  files: number;
+  /** Bytes saved. */
+  saved: number;
+}
+
+async function elfFiles(root: string): Promise<string[]> {
+  const found: string[] = [];
+  for await (const { rel, info } of walkFiles(root)) {
+    if (info.isFile && isElf(await readHead(join(root, rel), 4))) found.push(rel);
+  }
+  return found.sort();
+}
+
+async function totalSize(root: string, rels: string[]): Promise<number> {
+  let n = 0;
+  for (const rel of rels) n += (await Deno.stat(join(root, rel))).size;
+  return n;
+}
+
+/**
+ * Remove debug sections from every staged ELF file with `strip --strip-debug`
+ * (symbols stay, so backtraces still name functions). pyenv builds carry
+ * about 25 MB of DWARF that every staging would otherwise download and unpack.
+ * @throws BuildpackError when `strip` fails
+ */
+export async function stripDebug(stageDir: string): Promise<StripStats> {
+  const files = await elfFiles(stageDir);
+  if (files.length === 0) return { files: 0, saved: 0 };
+  const before = await totalSize(stageDir, files);
+  const result = await run("strip", ["--strip-debug", ...files], { cwd: stageDir });
+  if (result.code !== 0) throw fail(`strip --strip-debug failed: ${result.stderr.trim()}`);
+  return { files: files.length, saved: before - (await totalSize(stageDir, files)) };
+}
+
+/** Whether a `strip` program is on PATH. */
+export async function haveStrip(): Promise<boolean> {
+  try {
+    return (await run("strip", ["--version"])).code === 0;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Precompile the staged stdlib, pip and setuptools with the staged
  * interpreter itself into unchecked-hash `.pyc` files (valid whatever the
@@ -774,6 +825,17 @@ export async function buildPythonDependency(options: BuildOptions): Promise<Buil
       log.warning(
         `${f.path} keeps the absolute search path ${f.value}: it needs that directory at runtime.`,
       );
+    }
+    if (options.stripDebug ?? true) {
+      if (await haveStrip()) {
+        const stripped = await timed("strip", () => stripDebug(stageDir));
+        log.info(
+          `Stripped debug sections from ${stripped.files} ELF files, ` +
+            `${humanBytes(stripped.saved)} less (${secs("strip")})`,
+        );
+      } else {
+        log.warning("No strip program (binutils): binaries keep their debug sections.");
+      }
     }
     const compiled = await timed("bytecode", () => compileBytecode(info, stageDir));
     log.info(

@@ -23,6 +23,12 @@ import {
   toProcessResult,
 } from "./process_types.ts";
 import { seconds, StageLog } from "./stage_log.ts";
+import {
+  type BuildpackMetadata,
+  type StagingInfo,
+  stagingOutputs,
+  type StagingResultJson,
+} from "./staging_result.ts";
 import { copyTree, type Exclude, removeTree } from "./tree.ts";
 
 /** This repository's root: the buildpack staged when none is named. */
@@ -83,14 +89,6 @@ export interface StageOptions {
   timeoutMs?: number;
 }
 
-/** `staging_info.yml` (JSON despite its name). */
-export interface StagingInfo {
-  /** Name of the final buildpack (config.yml name, or detect output). */
-  detected_buildpack: string;
-  /** The `web` command (or `startCommand`), "" when none. */
-  start_command: string;
-}
-
 /** Outcome of {@link stage}. */
 export interface StageResult {
   /** 0, 222-225 as the builder, or 1. */
@@ -102,13 +100,22 @@ export interface StageResult {
   /** staging_info.yml contents, on success. */
   stagingInfo?: StagingInfo;
   /** result.json contents, on success. */
-  result?: unknown;
+  result?: StagingResultJson;
   /**
    * Scratch root of this staging. Unless `keepWorkDir`, its staging tree is
    * removed afterwards; the directory itself remains only while it holds the
    * default droplet (then the caller removes it).
    */
   workDir: string;
+}
+
+/** One buildpack script run: `bin/<phase> args...`, failing staging with `failCode`. */
+interface Step {
+  phase: "detect" | "supply" | "finalize" | "compile" | "release";
+  args: string[];
+  failCode: number;
+  /** Capture stdout instead of logging it. */
+  capture?: boolean;
 }
 
 /** A staging failure with the builder's exit code. */
@@ -225,9 +232,9 @@ class Builder {
       }
     }
     const finalIdx = depsIndex(supply.length, count);
-    await this.#finalize(final, finalIdx, supply.length > 0);
+    await this.#finalize(final, { idx: finalIdx, multi: supply.length > 0 });
 
-    const processes = await this.#processTypes(supply, count, final, finalIdx);
+    const processes = await this.#processTypes(final, { supply, count, finalIdx });
     const merged = toProcessResult(processes);
     const web = merged.processTypes.web ?? "";
     if (!web) {
@@ -236,25 +243,16 @@ class Builder {
     }
     const metadata = await this.#buildpackMetadata(detect ? [final] : buildpacks, count);
     if (detect && !metadata[0].name) metadata[0].name = detectOutput;
-    const last = metadata[metadata.length - 1];
-    let startCommand = web;
     if (options.startCommand !== undefined) {
-      startCommand = options.startCommand;
-      this.#log.info(`start command from --start-command (cf push -c): ${startCommand}`);
+      this.#log.info(`start command from --start-command (cf push -c): ${options.startCommand}`);
     }
-    const stagingInfo: StagingInfo = { detected_buildpack: last.name, start_command: startCommand };
-    const result = {
-      lifecycle_metadata: {
-        ...(last.key ? { buildpack_key: last.key } : {}),
-        detected_buildpack: last.name,
-        buildpacks: metadata,
-      },
-      process_types: merged.processTypes,
-      processes: merged.processes.length ? merged.processes : null,
-      sidecars: merged.sidecars.length ? merged.sidecars : null,
-      execution_metadata: "",
-      lifecycle_type: "buildpack",
-    };
+    const { stagingInfo, result } = stagingOutputs(merged, metadata, {
+      startCommand: options.startCommand,
+    });
+    this.#log.info(
+      `detected buildpack: ${stagingInfo.detected_buildpack || "(no name)"}; ` +
+        `start command: ${stagingInfo.start_command || "(none)"}`,
+    );
     await Deno.writeTextFile(
       join(layout.contentsDir, "staging_info.yml"),
       JSON.stringify(stagingInfo) + "\n",
@@ -315,12 +313,8 @@ class Builder {
   }
 
   /** Run `bin/<phase>` of a buildpack; fail with `failCode` if it wrote into its own dir. */
-  async #run(
-    bp: Buildpack,
-    phase: string,
-    args: string[],
-    options: { failCode: number; capture?: boolean },
-  ): Promise<RunScriptResult> {
+  async #run(bp: Buildpack, step: Step): Promise<RunScriptResult> {
+    const { phase, args } = step;
     const remaining = this.#deadline - Date.now();
     if (remaining <= 0) throw new StagingFailure(EXIT.system, "staging timed out");
     const shown = [`bin/${phase}`, ...args.map((a) => this.#display(a))].join(" ");
@@ -330,7 +324,7 @@ class Builder {
       cwd: this.#layout.home,
       env: this.#env,
       onLine: (line) => this.#log.line(line),
-      captureStdout: options.capture,
+      captureStdout: step.capture,
       timeoutMs: remaining,
     });
     if (result.timedOut) {
@@ -339,7 +333,7 @@ class Builder {
     const writes = await findWrites(bp);
     if (writes) {
       throw new StagingFailure(
-        options.failCode,
+        step.failCode,
         `buildpack ${bp.key} wrote into its own directory during bin/${phase}; ` +
           `buildpacks are mounted read-only on the platform (${writes})`,
       );
@@ -362,7 +356,9 @@ class Builder {
         this.#log.info(`buildpack ${bp.key}: bin/detect is missing or not executable`);
         continue;
       }
-      const r = await this.#run(bp, "detect", [this.#layout.buildDir], {
+      const r = await this.#run(bp, {
+        phase: "detect",
+        args: [this.#layout.buildDir],
         failCode: EXIT.detect,
         capture: true,
       });
@@ -390,32 +386,41 @@ class Builder {
     }
     const { buildDir, cacheDir, depsDir } = this.#layout;
     for (const [i, bp] of supply.entries()) {
-      const args = [buildDir, join(cacheDir, supplyCacheName(bp.key)), depsDir, depsIndex(i, count)];
-      const r = await this.#run(bp, "supply", args, { failCode: EXIT.supply });
-      if (r.code !== 0) throw new StagingFailure(EXIT.supply, `${MESSAGES.supplyFail}: ${r.status}`);
+      const args = [
+        buildDir,
+        join(cacheDir, supplyCacheName(bp.key)),
+        depsDir,
+        depsIndex(i, count),
+      ];
+      const r = await this.#run(bp, { phase: "supply", args, failCode: EXIT.supply });
+      if (r.code !== 0) {
+        throw new StagingFailure(EXIT.supply, `${MESSAGES.supplyFail}: ${r.status}`);
+      }
     }
   }
 
   /** The final buildpack: supply + finalize, or legacy compile. */
-  async #finalize(bp: Buildpack, idx: string, multi: boolean): Promise<void> {
+  async #finalize(bp: Buildpack, options: { idx: string; multi: boolean }): Promise<void> {
+    const { idx, multi } = options;
     const { buildDir, cacheDir, depsDir, profileDir } = this.#layout;
     const finalCache = join(cacheDir, "final");
-    const fail = (what: string) => new StagingFailure(EXIT.compile, `${MESSAGES.compileFail}: ${what}`);
+    const fail = (what: string) =>
+      new StagingFailure(EXIT.compile, `${MESSAGES.compileFail}: ${what}`);
     if (await exists(join(bp.dir!, "bin", "finalize"))) {
       if (await exists(join(bp.dir!, "bin", "supply"))) {
-        const r = await this.#run(bp, "supply", [buildDir, finalCache, depsDir, idx], {
-          failCode: EXIT.compile,
-        });
+        const args = [buildDir, finalCache, depsDir, idx];
+        const r = await this.#run(bp, { phase: "supply", args, failCode: EXIT.compile });
         if (r.code !== 0) throw fail(`${MESSAGES.supplyFail}: ${r.status}`);
       }
       const args = [buildDir, finalCache, depsDir, idx, profileDir];
-      const r = await this.#run(bp, "finalize", args, { failCode: EXIT.compile });
+      const r = await this.#run(bp, { phase: "finalize", args, failCode: EXIT.compile });
       if (r.code !== 0) throw fail(`${MESSAGES.finalizeFail}: ${r.status}`);
       return;
     }
     if (multi) this.#log.info(MESSAGES.missingFinalize);
     await Deno.remove(join(depsDir, idx), { recursive: true });
-    const r = await this.#run(bp, "compile", [buildDir, finalCache], { failCode: EXIT.compile });
+    const args = [buildDir, finalCache];
+    const r = await this.#run(bp, { phase: "compile", args, failCode: EXIT.compile });
     if (r.code !== 0) throw fail(r.status);
   }
 
@@ -431,11 +436,10 @@ class Builder {
 
   /** launch.yml of supply buildpacks, then the final's launch.yml or release, then Procfile. */
   async #processTypes(
-    supply: Buildpack[],
-    count: number,
     final: Buildpack,
-    finalIdx: string,
+    options: { supply: Buildpack[]; count: number; finalIdx: string },
   ): Promise<Process[]> {
+    const { supply, count, finalIdx } = options;
     let processes: Process[] = [];
     for (let i = 0; i < supply.length; i++) {
       processes = mergeProcesses(processes, (await this.#readLaunchYml(depsIndex(i, count))) ?? []);
@@ -444,7 +448,9 @@ class Builder {
     if (finalLaunch) {
       processes = mergeProcesses(processes, finalLaunch);
     } else {
-      const r = await this.#run(final, "release", [this.#layout.buildDir], {
+      const r = await this.#run(final, {
+        phase: "release",
+        args: [this.#layout.buildDir],
         failCode: EXIT.release,
         capture: true,
       });
@@ -482,10 +488,10 @@ class Builder {
   async #buildpackMetadata(
     buildpacks: Buildpack[],
     count: number,
-  ): Promise<{ key: string; name: string; version?: string }[]> {
+  ): Promise<BuildpackMetadata[]> {
     const out = [];
     for (const [i, bp] of buildpacks.entries()) {
-      const entry: { key: string; name: string; version?: string } = { key: bp.key, name: "" };
+      const entry: BuildpackMetadata = { key: bp.key, name: "" };
       try {
         const text = await Deno.readTextFile(
           join(this.#layout.depsDir, depsIndex(i, count), "config.yml"),

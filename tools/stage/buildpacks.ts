@@ -10,7 +10,6 @@ import { buildpackDirName } from "./layout.ts";
 import {
   copyTree,
   diffSnapshots,
-  type Exclude,
   isUnchanged,
   makeReadOnly,
   type Snapshot,
@@ -31,12 +30,11 @@ export interface Buildpack {
   snapshot: Snapshot;
 }
 
-/** Directories never copied from a buildpack source: VCS data, test caches, build output. */
-export const excludeFromBuildpack: Exclude = (rel) => {
+/** Never copied from a buildpack source: `.git` and `node_modules` (any depth), `tests/.cache`. */
+export function excludeFromBuildpack(rel: string): boolean {
   const name = basename(rel);
-  return name === ".git" || name === "node_modules" ||
-    ["tests/.cache", "dist", "bench/.work"].includes(rel);
-};
+  return name === ".git" || name === "node_modules" || rel === "tests/.cache";
+}
 
 /** Whether `path` exists. */
 async function isPresent(path: string): Promise<boolean> {

@@ -90,7 +90,7 @@ export async function start(dropletPath: string, options: StartOptions = {}): Pr
     if (!command) throw new Error("launcher: no start command specified or detected in droplet");
     const port = options.port ?? freePort();
     if (!portIsFree(port)) throw new Error(`port ${port} is already in use`);
-    return await launch(root, command, port, options);
+    return await launch(root, { ...options, command, port });
   } catch (e) {
     await removeTree(root);
     throw e;
@@ -99,10 +99,9 @@ export async function start(dropletPath: string, options: StartOptions = {}): Pr
 
 async function launch(
   root: string,
-  command: string,
-  port: number,
-  options: StartOptions,
+  options: StartOptions & { command: string; port: number },
 ): Promise<RunningApp> {
+  const { command, port } = options;
   const vcapHome = join(root, "home", "vcap");
   const env = launchEnv({
     app: { name: options.appName ?? "app", guid: crypto.randomUUID() },
@@ -165,7 +164,9 @@ async function launch(
   await stop();
   throw new Error(
     (status
-      ? `app exited (${status.signal ?? `exit status ${status.code}`}) before listening on port ${port}`
+      ? `app exited (${
+        status.signal ?? `exit status ${status.code}`
+      }) before listening on port ${port}`
       : `app did not listen on port ${port} within ${
         (options.timeoutMs ?? START_TIMEOUT_MS) / 1000
       } s`) + `; its output:\n${text}`,

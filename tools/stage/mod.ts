@@ -22,8 +22,8 @@ export {
   stage,
   type StageOptions,
   type StageResult,
-  type StagingInfo,
 } from "./builder.ts";
+export type { BuildpackMetadata, StagingInfo, StagingResultJson } from "./staging_result.ts";
 export { LAUNCH_SCRIPT, type RunningApp, start, type StartOptions } from "./launcher.ts";
 export { launchEnv, stagingEnv } from "./env.ts";
 export { depsIndex, supplyCacheName } from "./layout.ts";

@@ -38,7 +38,9 @@ export async function pumpLines(
         pending = pending.slice(nl + 1);
       }
     }
-  } catch { /* stream cancelled */ } finally {
+  } catch {
+    /* stream cancelled */
+  } finally {
     options.signal?.removeEventListener("abort", cancel);
     reader.releaseLock();
   }
@@ -59,7 +61,7 @@ function sleep(ms: number): Promise<void> {
 
 /** Resolve with `promise`, or with undefined after `ms`. */
 export async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: number | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<undefined>((resolve) => {
     timer = setTimeout(() => resolve(undefined), ms);
   });
@@ -131,7 +133,7 @@ export async function runScript(
     pumpLines(child.stderr, options.onLine, { signal: abort.signal }),
   ];
   let timedOut = false;
-  let timer: number | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   if (options.timeoutMs !== undefined) {
     timer = setTimeout(() => {
       timedOut = true;

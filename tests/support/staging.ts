@@ -1,0 +1,97 @@
+/**
+ * Staging real apps through the emulator with real runtimes, for the
+ * end-to-end tests.
+ * @module
+ */
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { stage, type StageResult, start } from "../../tools/stage/mod.ts";
+import { mirrorEnv } from "./pip_mirror.ts";
+
+/** The repo root (the buildpack under test). */
+export const REPO: string = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
+
+/** A fixture app dir under tests/fixtures. */
+export function fixture(name: string): string {
+  return join(REPO, "tests", "fixtures", name);
+}
+
+/** Options of {@link stageApp}. */
+export interface StageAppOptions {
+  /** manifest.yml text the buildpack copy gets. */
+  manifest: string;
+  /** Directory for the app cache tarball (kept between stagings). */
+  cacheDir?: string;
+  /** Extra staging env (on top of the pip mirror's). */
+  env?: Record<string, string>;
+  /** Use no pip mirror settings. */
+  noMirror?: boolean;
+  /** Replace the buildpack dir (default: this repo). */
+  buildpack?: string;
+}
+
+/** Stage `appDir` with this buildpack and `manifest`; the log is kept, not printed. */
+export async function stageApp(appDir: string, options: StageAppOptions): Promise<StageResult> {
+  const scratch = await Deno.makeTempDir({ prefix: "e2e-manifest-" });
+  try {
+    const manifest = join(scratch, "manifest.yml");
+    await Deno.writeTextFile(manifest, options.manifest);
+    const mirror = options.noMirror ? {} : (await mirrorEnv()) ?? {};
+    return await stage({
+      appDir,
+      buildpacks: [options.buildpack ?? REPO],
+      manifest,
+      cacheDir: options.cacheDir,
+      env: { ...mirror, ...options.env },
+      output: () => {},
+    });
+  } finally {
+    await Deno.remove(scratch, { recursive: true });
+  }
+}
+
+/** Start a droplet, run `fn` against it, always stop it. */
+export async function withRunningApp<T>(
+  droplet: string,
+  fn: (url: string, log: () => string) => Promise<T>,
+): Promise<T> {
+  const app = await start(droplet, { output: () => {} });
+  try {
+    return await fn(app.url, () => app.log());
+  } finally {
+    await app.stop();
+  }
+}
+
+/** GET `url` and return status and body text. */
+export async function get(url: string): Promise<{ status: number; body: string }> {
+  const res = await fetch(url);
+  return { status: res.status, body: await res.text() };
+}
+
+/** Fail a test with the staging log when staging did not succeed. */
+export function assertStaged(result: StageResult): string {
+  if (result.exitCode !== 0 || !result.dropletPath) {
+    throw new Error(`staging failed with exit code ${result.exitCode}:\n${result.log}`);
+  }
+  return result.dropletPath;
+}
+
+/** List the droplet's files (GNU tar). */
+export async function dropletEntries(droplet: string): Promise<string[]> {
+  const out = await new Deno.Command("tar", { args: ["tzf", droplet], stdout: "piped" }).output();
+  return new TextDecoder().decode(out.stdout).split("\n").filter(Boolean);
+}
+
+/** Extract the droplet into a fresh temp dir; caller removes it. */
+export async function extractDroplet(droplet: string): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "e2e-droplet-" });
+  const out = await new Deno.Command("tar", { args: ["xzf", droplet, "-C", dir] }).output();
+  if (!out.success) throw new Error(`tar xzf ${droplet} failed`);
+  return dir;
+}
+
+/** Remove a staging's leftovers (work dir with the droplet). */
+export async function cleanup(result: StageResult): Promise<void> {
+  await Deno.remove(result.workDir, { recursive: true }).catch(() => {});
+}
