@@ -43,7 +43,10 @@ async function leakedStagingPaths(root: string): Promise<string[]> {
   const lib = join(root, "deps", "0", "python", "lib");
   for await (const e of Deno.readDir(lib)) {
     if (e.name.startsWith("python3.")) {
-      await scan(join(lib, e.name, "site-packages"), (n) => n.endsWith(".pth") || n.startsWith("__editable__"));
+      await scan(
+        join(lib, e.name, "site-packages"),
+        (n) => n.endsWith(".pth") || n.startsWith("__editable__"),
+      );
     }
   }
   await scan(join(root, "profile.d"), () => true);
@@ -56,7 +59,10 @@ Deno.test("a Flask + gunicorn app stages and answers HTTP from another root", op
   try {
     const droplet = assertStaged(result);
     assert.match(result.log, /-----> Python Buildpack version /);
-    assert.match(result.log, new RegExp(`-----> Installing python ${m.version.replaceAll(".", "\\.")}`));
+    assert.match(
+      result.log,
+      new RegExp(`-----> Installing python ${m.version.replaceAll(".", "\\.")}`),
+    );
     assert.match(result.log, /Successfully installed .*flask-3/);
     assert.match(result.log, /Python buildpack finished in \d+\.\d\d s/);
     await withRunningApp(droplet, async (url, log) => {
@@ -73,10 +79,16 @@ Deno.test("a Flask + gunicorn app stages and answers HTTP from another root", op
       assert.deepEqual(await leakedStagingPaths(root), []);
       const gunicorn = await Deno.readTextFile(join(root, "deps", "0", "bin", "gunicorn"));
       assert.ok(gunicorn.startsWith("#!/usr/bin/env python3\n"));
-      assert.equal(await Deno.readLink(join(root, "deps", "0", "bin", "gunicorn")), "../python/bin/gunicorn");
+      assert.equal(
+        await Deno.readLink(join(root, "deps", "0", "bin", "gunicorn")),
+        "../python/bin/gunicorn",
+      );
       const profile = await Deno.readTextFile(join(root, "profile.d", "0_python.sh"));
       assert.match(profile, /export PYTHONHOME=\$DEPS_DIR\/0\/python/);
-      assert.match(await Deno.readTextFile(join(root, "profile.d", "000_multi-supply.sh")), /\$DEPS_DIR\/0\/bin/);
+      assert.match(
+        await Deno.readTextFile(join(root, "profile.d", "000_multi-supply.sh")),
+        /\$DEPS_DIR\/0\/bin/,
+      );
       // supply and finalize left the app byte-for-byte as pushed
       for (const f of ["app.py", "requirements.txt", "Procfile"]) {
         assert.deepEqual(
@@ -111,18 +123,25 @@ Deno.test("a stdlib-only app with an empty requirements.txt", opts, async () => 
   }
 });
 
-Deno.test("a setup.py app without requirements.txt is installed with its console script", opts, async () => {
-  const m = await manifest311();
-  const result = await stageApp(fixture("setup_py_app"), { manifest: m.text });
-  try {
-    const droplet = assertStaged(result);
-    assert.match(result.log, /Successfully installed hello-pkg-1\.0\.0/);
-    await withRunningApp(droplet, async (url) => {
-      const res = await get(url);
-      assert.equal(res.status, 200);
-      assert.match(res.body, /^hello from an installed package at .*\/home\/vcap\/deps\/0\/python\/lib\/python3\.11\/site-packages\/hello_pkg\/__init__\.py/);
-    });
-  } finally {
-    await cleanup(result);
-  }
-});
+Deno.test(
+  "a setup.py app without requirements.txt is installed with its console script",
+  opts,
+  async () => {
+    const m = await manifest311();
+    const result = await stageApp(fixture("setup_py_app"), { manifest: m.text });
+    try {
+      const droplet = assertStaged(result);
+      assert.match(result.log, /Successfully installed hello-pkg-1\.0\.0/);
+      await withRunningApp(droplet, async (url) => {
+        const res = await get(url);
+        assert.equal(res.status, 200);
+        assert.match(
+          res.body,
+          /^hello from an installed package at .*\/home\/vcap\/deps\/0\/python\/lib\/python3\.11\/site-packages\/hello_pkg\/__init__\.py/,
+        );
+      });
+    } finally {
+      await cleanup(result);
+    }
+  },
+);

@@ -6,7 +6,14 @@
 import assert from "node:assert/strict";
 import { copy } from "./support/files.ts";
 import { type BuiltRuntime, pythonRuntime, skipReason, testManifest } from "./support/runtimes.ts";
-import { assertStaged, cleanup, fixture, get, stageApp, withRunningApp } from "./support/staging.ts";
+import {
+  assertStaged,
+  cleanup,
+  fixture,
+  get,
+  stageApp,
+  withRunningApp,
+} from "./support/staging.ts";
 
 const MINORS = ["3.10", "3.11", "3.12", "3.13"];
 
@@ -19,7 +26,9 @@ for (const minor of MINORS) {
     sanitizeOps: false,
     sanitizeResources: false,
     fn: async () => {
-      const runtimes = (await Promise.all(MINORS.map((m) => skipReason(m) ? undefined : pythonRuntime(m))))
+      const runtimes = (await Promise.all(MINORS.map((m) =>
+        skipReason(m) ? undefined : pythonRuntime(m)
+      )))
         .filter((r): r is BuiltRuntime => r !== undefined);
       const want = runtimes.find((r) => r.version.startsWith(minor + "."))!;
       const app = await copy(fixture("stdlib_app"));
@@ -32,7 +41,10 @@ for (const minor of MINORS) {
         });
         try {
           const droplet = assertStaged(result);
-          assert.match(result.log, new RegExp(`runtime.txt asks for python ${minor}\\.x: using ${want.version}`));
+          assert.match(
+            result.log,
+            new RegExp(`runtime.txt asks for python ${minor}\\.x: using ${want.version}`),
+          );
           await withRunningApp(droplet, async (url) => {
             const info = JSON.parse((await get(url)).body);
             assert.equal(info.version, want.version);
@@ -62,7 +74,14 @@ Deno.test({
       const result = await stageApp(app, { manifest: testManifest([rt]) });
       await cleanup(result);
       assert.equal(result.exitCode, 223);
-      assert.match(result.log, new RegExp(`Could not install python: no match found for 3\\.99\\.1 in \\[${rt.version.replaceAll(".", "\\.")}\\]`));
+      assert.match(
+        result.log,
+        new RegExp(
+          `Could not install python: no match found for 3\\.99\\.1 in \\[${
+            rt.version.replaceAll(".", "\\.")
+          }\\]`,
+        ),
+      );
       assert.match(result.log, /runtime\.txt asks for python 3\.99\.1/);
       assert.doesNotMatch(result.log, /Installing python/);
     } finally {

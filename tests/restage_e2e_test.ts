@@ -24,60 +24,78 @@ const opts = { ignore: skip !== undefined, sanitizeOps: false, sanitizeResources
 function sitePackages(entries: string[]): Set<string> {
   const names = new Set<string>();
   for (const e of entries) {
-    const m = e.match(/deps\/0\/python\/lib\/python3\.\d+\/site-packages\/([^/]+)-[^-/]+\.dist-info\/$/);
+    const m = e.match(
+      /deps\/0\/python\/lib\/python3\.\d+\/site-packages\/([^/]+)-[^-/]+\.dist-info\/$/,
+    );
     if (m) names.add(m[1].toLowerCase());
   }
   return names;
 }
 
-Deno.test("restage: unchanged app reuses everything, changed requirements install only the change", opts, async () => {
-  const manifest = testManifest([(await pythonRuntime("3.11"))!]);
-  const app = await copy(join(REPO, "examples", "flask_app"));
-  const cacheDir = await Deno.makeTempDir({ prefix: "e2e-cache-" });
-  try {
-    await Deno.writeTextFile(join(app, "requirements.txt"), "flask==3.1.3\ngunicorn==26.2.0\nrequests\n");
-    const first = await stageApp(app, { manifest, cacheDir });
-    assertStaged(first);
-    assert.match(first.log, /Download \[file:\/\//);
-    assert.ok(sitePackages(await dropletEntries(first.dropletPath!)).has("requests"));
-    await cleanup(first);
-
-    const second = await stageApp(app, { manifest, cacheDir });
+Deno.test(
+  "restage: unchanged app reuses everything, changed requirements install only the change",
+  opts,
+  async () => {
+    const manifest = testManifest([(await pythonRuntime("3.11"))!]);
+    const app = await copy(join(REPO, "examples", "flask_app"));
+    const cacheDir = await Deno.makeTempDir({ prefix: "e2e-cache-" });
     try {
-      const droplet = assertStaged(second);
-      assert.match(second.log, /Reusing the Python environment from the previous staging/);
-      assert.match(second.log, /requirements\.txt unchanged since the previous staging: nothing to install/);
-      assert.doesNotMatch(second.log, /Download \[/);
-      assert.doesNotMatch(second.log, /Successfully installed/);
-      await withRunningApp(droplet, async (url) => {
-        assert.equal((await get(url)).body, "Hello, World!\n");
-      });
-    } finally {
-      await cleanup(second);
-    }
+      await Deno.writeTextFile(
+        join(app, "requirements.txt"),
+        "flask==3.1.3\ngunicorn==26.2.0\nrequests\n",
+      );
+      const first = await stageApp(app, { manifest, cacheDir });
+      assertStaged(first);
+      assert.match(first.log, /Download \[file:\/\//);
+      assert.ok(sitePackages(await dropletEntries(first.dropletPath!)).has("requests"));
+      await cleanup(first);
 
-    await Deno.writeTextFile(join(app, "requirements.txt"), "flask==3.1.3\ngunicorn==26.2.0\nsix\n");
-    const third = await stageApp(app, { manifest, cacheDir });
-    try {
-      const droplet = assertStaged(third);
-      assert.match(third.log, /requirements\.txt changed since the previous staging: installing only what changed/);
-      assert.match(third.log, /Removing packages no longer required: .*requests/);
-      assert.match(third.log, /Successfully installed six-/);
-      assert.doesNotMatch(third.log, /Successfully installed .*flask/);
-      const installed = sitePackages(await dropletEntries(droplet));
-      assert.ok(installed.has("six"));
-      assert.ok(installed.has("flask"));
-      for (const gone of ["requests", "urllib3", "idna", "certifi"]) {
-        assert.ok(!installed.has(gone), `${gone} should have been removed`);
+      const second = await stageApp(app, { manifest, cacheDir });
+      try {
+        const droplet = assertStaged(second);
+        assert.match(second.log, /Reusing the Python environment from the previous staging/);
+        assert.match(
+          second.log,
+          /requirements\.txt unchanged since the previous staging: nothing to install/,
+        );
+        assert.doesNotMatch(second.log, /Download \[/);
+        assert.doesNotMatch(second.log, /Successfully installed/);
+        await withRunningApp(droplet, async (url) => {
+          assert.equal((await get(url)).body, "Hello, World!\n");
+        });
+      } finally {
+        await cleanup(second);
       }
-      await withRunningApp(droplet, async (url) => {
-        assert.equal((await get(url)).body, "Hello, World!\n");
-      });
+
+      await Deno.writeTextFile(
+        join(app, "requirements.txt"),
+        "flask==3.1.3\ngunicorn==26.2.0\nsix\n",
+      );
+      const third = await stageApp(app, { manifest, cacheDir });
+      try {
+        const droplet = assertStaged(third);
+        assert.match(
+          third.log,
+          /requirements\.txt changed since the previous staging: installing only what changed/,
+        );
+        assert.match(third.log, /Removing packages no longer required: .*requests/);
+        assert.match(third.log, /Successfully installed six-/);
+        assert.doesNotMatch(third.log, /Successfully installed .*flask/);
+        const installed = sitePackages(await dropletEntries(droplet));
+        assert.ok(installed.has("six"));
+        assert.ok(installed.has("flask"));
+        for (const gone of ["requests", "urllib3", "idna", "certifi"]) {
+          assert.ok(!installed.has(gone), `${gone} should have been removed`);
+        }
+        await withRunningApp(droplet, async (url) => {
+          assert.equal((await get(url)).body, "Hello, World!\n");
+        });
+      } finally {
+        await cleanup(third);
+      }
     } finally {
-      await cleanup(third);
+      await Deno.remove(app, { recursive: true });
+      await Deno.remove(cacheDir, { recursive: true });
     }
-  } finally {
-    await Deno.remove(app, { recursive: true });
-    await Deno.remove(cacheDir, { recursive: true });
-  }
-});
+  },
+);

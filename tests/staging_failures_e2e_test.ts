@@ -14,28 +14,36 @@ const skip = skipReason("3.11");
 if (skip) console.log(`staging failure e2e tests skipped: ${skip}`);
 const opts = { ignore: skip !== undefined, sanitizeOps: false, sanitizeResources: false };
 
-Deno.test("a runtime whose sha256 does not match fails with CF's mismatch message", opts, async () => {
-  const rt = (await pythonRuntime("3.11"))!;
-  const wrong = "0".repeat(64);
-  const cacheDir = await Deno.makeTempDir({ prefix: "e2e-cache-" });
-  try {
-    const result = await stageApp(fixture("stdlib_app"), {
-      manifest: testManifest([{ ...rt, sha256: wrong }]),
-      cacheDir,
-    });
-    await cleanup(result);
-    assert.equal(result.exitCode, 223);
-    assert.ok(
-      result.log.includes(
-        `Could not install python: dependency sha256 mismatch: expected sha256 ${wrong}, actual sha256 ${rt.sha256}`,
-      ),
-      result.log,
-    );
-    assert.deepEqual([...Deno.readDirSync(cacheDir)], [], "no cache is saved for a failed staging");
-  } finally {
-    await Deno.remove(cacheDir, { recursive: true });
-  }
-});
+Deno.test(
+  "a runtime whose sha256 does not match fails with CF's mismatch message",
+  opts,
+  async () => {
+    const rt = (await pythonRuntime("3.11"))!;
+    const wrong = "0".repeat(64);
+    const cacheDir = await Deno.makeTempDir({ prefix: "e2e-cache-" });
+    try {
+      const result = await stageApp(fixture("stdlib_app"), {
+        manifest: testManifest([{ ...rt, sha256: wrong }]),
+        cacheDir,
+      });
+      await cleanup(result);
+      assert.equal(result.exitCode, 223);
+      assert.ok(
+        result.log.includes(
+          `Could not install python: dependency sha256 mismatch: expected sha256 ${wrong}, actual sha256 ${rt.sha256}`,
+        ),
+        result.log,
+      );
+      assert.deepEqual(
+        [...Deno.readDirSync(cacheDir)],
+        [],
+        "no cache is saved for a failed staging",
+      );
+    } finally {
+      await Deno.remove(cacheDir, { recursive: true });
+    }
+  },
+);
 
 async function evilTarball(dir: string): Promise<{ path: string; sha256: string }> {
   const pack = tar.pack();

@@ -47,7 +47,9 @@ async function main(): Promise<number> {
     console.log(`[example] ${python.uri} is not reachable from here`);
     const text = await localManifest();
     if (!text) {
-      console.error("[example] no local CPython found either (pyenv versions --bare): cannot stage");
+      console.error(
+        "[example] no local CPython found either (pyenv versions --bare): cannot stage",
+      );
       return 1;
     }
     manifestFile = await Deno.makeTempFile({ prefix: "example-manifest-", suffix: ".yml" });
@@ -56,7 +58,11 @@ async function main(): Promise<number> {
   }
   const env = (await mirrorEnv()) ?? {};
   if (Object.keys(env).length) {
-    console.log(`[example] pip uses this machine's package mirror: ${env.PIP_INDEX_URL ?? env.PIP_FIND_LINKS}`);
+    console.log(
+      `[example] pip uses this machine's package mirror: ${
+        env.PIP_INDEX_URL ?? env.PIP_FIND_LINKS
+      }`,
+    );
   }
   const result = await stage({
     appDir: APP,
@@ -65,7 +71,9 @@ async function main(): Promise<number> {
     env,
   });
   if (result.exitCode !== 0 || !result.dropletPath) return result.exitCode || 1;
-  const app = await start(result.dropletPath, { output: (c) => Deno.stdout.writeSync(new TextEncoder().encode(c)) });
+  const app = await start(result.dropletPath, {
+    output: (c) => Deno.stdout.writeSync(new TextEncoder().encode(c)),
+  });
   console.log(`listening on ${app.url}`);
   const res = await fetch(app.url);
   console.log(`[example] GET ${app.url}/ -> ${res.status} ${JSON.stringify(await res.text())}`);

@@ -22,5 +22,8 @@ Deno.test("no_proxy: exact, domain suffix, leading dot, wildcard, port", () => {
   assert.ok(bypassesProxy("127.0.0.1", "8080", "localhost, 127.0.0.1:8080"));
   assert.ok(!bypassesProxy("127.0.0.1", "9090", "127.0.0.1:8080"));
   assert.ok(!bypassesProxy("badexample.com", "443", "example.com"));
-  assert.equal(proxyFor("http://127.0.0.1:9/x", { http_proxy: "http://p:1", NO_PROXY: "127.0.0.1" }), undefined);
+  assert.equal(
+    proxyFor("http://127.0.0.1:9/x", { http_proxy: "http://p:1", NO_PROXY: "127.0.0.1" }),
+    undefined,
+  );
 });

@@ -35,6 +35,7 @@ const BUILDER_DIR = join(REPO, "tools", "python_dep");
 export const RUNTIME_CACHE = join(REPO, "tests", ".cache", "runtimes");
 
 const STALE_LOCK_MS = 15 * 60 * 1000;
+const PRUNE_AFTER_MS = 60 * 60 * 1000;
 
 function runSync(program: string, args: string[]): string | undefined {
   try {
@@ -204,10 +205,14 @@ async function build(minor: string): Promise<BuiltRuntime | undefined> {
     );
     await Deno.remove(final, { recursive: true }).catch(() => {}); // a broken leftover
     await Deno.rename(tmp, final);
-    // Older builds of this version (other builder sources) are dead weight.
+    // Builds of this version by other builder sources are dead weight once
+    // nobody can still be staging from them (an hour old).
     for await (const e of Deno.readDir(RUNTIME_CACHE)) {
-      if (e.isDirectory && e.name.startsWith(`python-${version}-`) && e.name !== name) {
-        await Deno.remove(join(RUNTIME_CACHE, e.name), { recursive: true }).catch(() => {});
+      if (!e.isDirectory || !e.name.startsWith(`python-${version}-`) || e.name === name) continue;
+      const old = join(RUNTIME_CACHE, e.name);
+      const mtime = (await Deno.stat(old)).mtime?.getTime() ?? 0;
+      if (Date.now() - mtime > PRUNE_AFTER_MS) {
+        await Deno.remove(old, { recursive: true }).catch(() => {});
       }
     }
   } finally {

@@ -41,7 +41,10 @@ function syntheticElf(paths: { tag: "RUNPATH" | "RPATH"; value: string }[]): Uin
   v.setUint16(0x34, 64, true);
   v.setUint16(0x36, 56, true);
   v.setUint16(0x38, 2, true);
-  const phdr = (at: number, type: number, offset: number, size: number) => {
+  const phdr = (
+    at: number,
+    { type, offset, size }: { type: number; offset: number; size: number },
+  ) => {
     v.setUint32(at, type, true);
     v.setBigUint64(at + 8, BigInt(offset), true);
     v.setBigUint64(at + 16, BASE + BigInt(offset), true);
@@ -49,8 +52,8 @@ function syntheticElf(paths: { tag: "RUNPATH" | "RPATH"; value: string }[]): Uin
     v.setBigUint64(at + 32, BigInt(size), true);
     v.setBigUint64(at + 40, BigInt(size), true);
   };
-  phdr(64, 1, 0, total); // PT_LOAD
-  phdr(64 + 56, 2, dynOffset, dynSize); // PT_DYNAMIC
+  phdr(64, { type: 1, offset: 0, size: total }); // PT_LOAD
+  phdr(64 + 56, { type: 2, offset: dynOffset, size: dynSize }); // PT_DYNAMIC
   dynEntries.forEach(([tag, val], i) => {
     v.setBigInt64(dynOffset + i * 16, tag, true);
     v.setBigUint64(dynOffset + i * 16 + 8, val, true);

@@ -28,7 +28,11 @@ export interface ManifestEntry {
  * `python_<V>_linux_x64_<stacks joined by _, or "any">_<first 8 hex of sha256>.tgz`,
  * the file name scheme of the official buildpack's dependencies.
  */
-export function tarballName(version: string, stacks: string[], sha256: string): string {
+export function tarballName(
+  version: string,
+  options: { stacks: string[]; sha256: string },
+): string {
+  const { stacks, sha256 } = options;
   if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error(`not a sha256: ${sha256}`);
   const stackPart = stacks.length ? stacks.join("_") : "any";
   return `python_${version}_linux_x64_${stackPart}_${sha256.slice(0, 8)}.tgz`;

@@ -6,15 +6,18 @@ const SHA = "ec0e2afbd71c6ab523ac4eaae012799536e1e61910fc44a63f244a4e0abfec16";
 
 Deno.test("tarballName follows the CF scheme", () => {
   assert.equal(
-    tarballName("3.11.7", ["cflinuxfs4"], SHA),
+    tarballName("3.11.7", { stacks: ["cflinuxfs4"], sha256: SHA }),
     "python_3.11.7_linux_x64_cflinuxfs4_ec0e2afb.tgz",
   );
   assert.equal(
-    tarballName("3.11.7", ["cflinuxfs3", "cflinuxfs4"], SHA),
+    tarballName("3.11.7", { stacks: ["cflinuxfs3", "cflinuxfs4"], sha256: SHA }),
     "python_3.11.7_linux_x64_cflinuxfs3_cflinuxfs4_ec0e2afb.tgz",
   );
-  assert.equal(tarballName("3.11.7", [], SHA), "python_3.11.7_linux_x64_any_ec0e2afb.tgz");
-  assert.throws(() => tarballName("3.11.7", [], "abc"));
+  assert.equal(
+    tarballName("3.11.7", { stacks: [], sha256: SHA }),
+    "python_3.11.7_linux_x64_any_ec0e2afb.tgz",
+  );
+  assert.throws(() => tarballName("3.11.7", { stacks: [], sha256: "abc" }));
 });
 
 Deno.test("fileUri encodes what a URI cannot hold", () => {

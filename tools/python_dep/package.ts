@@ -317,7 +317,7 @@ export async function stagePrefix(info: PrefixInfo, stageDir: string): Promise<S
     for (const e of names) {
       const childRel = rel ? `${rel}/${e.name}` : e.name;
       const kind: EntryKind = e.isSymlink ? "symlink" : e.isDirectory ? "dir" : "file";
-      if (!selectPath(childRel, kind, info.layout).keep) continue;
+      if (!selectPath(childRel, { kind, layout: info.layout }).keep) continue;
       const src = join(info.realPrefix, childRel);
       const dst = join(stageDir, childRel);
       if (kind === "dir") {
@@ -426,7 +426,10 @@ export async function relocateStage(info: PrefixInfo, stageDir: string): Promise
     if (isElf(head)) {
       let changes;
       try {
-        changes = await rewriteRunpathFile(path, (value) => relocateRunpath(value, rel, prefixes));
+        changes = await rewriteRunpathFile(
+          path,
+          (value) => relocateRunpath(value, { file: rel, prefixes }),
+        );
       } catch (e) {
         if (e instanceof ElfError) throw fail(`Cannot relocate ${rel}: ${e.message}`, e);
         throw e;
@@ -619,7 +622,7 @@ export async function packTarball(
     throw e;
   }
   const sha256 = hash.digest("hex");
-  const path = join(outAbs, tarballName(options.version, options.stacks, sha256));
+  const path = join(outAbs, tarballName(options.version, { stacks: options.stacks, sha256 }));
   await Deno.rename(tmp, path);
   return { path, sha256, size };
 }

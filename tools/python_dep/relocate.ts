@@ -19,20 +19,21 @@ export function isInside(path: string, root: string): boolean {
 }
 
 /**
- * The new value of a colon-separated RUNPATH/RPATH for the file at `fileRel`
- * (relative to the prefix root): every entry inside one of `prefixes` (the
+ * The new value of a colon-separated RUNPATH/RPATH for the file at
+ * `options.file` (relative to the prefix root): every entry inside one of
+ * `options.prefixes` (the
  * prefix as given and its real path) becomes `$ORIGIN/<relative path>`; other
  * entries are kept as they are. Returns `undefined` when nothing changes.
  *
- * `relocateRunpath("/opt/py/lib", "bin/python3.11", ["/opt/py"])` is
+ * `relocateRunpath("/opt/py/lib", { file: "bin/python3.11", prefixes: ["/opt/py"] })` is
  * `$ORIGIN/../lib`; for `lib/python3.11/lib-dynload/_ssl.so` it is `$ORIGIN/../..`.
  */
 export function relocateRunpath(
   value: string,
-  fileRel: string,
-  prefixes: string[],
+  options: { file: string; prefixes: string[] },
 ): string | undefined {
-  const fileDir = posix.dirname(posix.normalize(fileRel));
+  const { prefixes } = options;
+  const fileDir = posix.dirname(posix.normalize(options.file));
   let changed = false;
   const entries = value.split(":").map((entry) => {
     if (!entry.startsWith("/")) return entry;

@@ -20,22 +20,34 @@ Deno.test("isInside compares whole path components", () => {
 
 Deno.test("relocateRunpath makes prefix entries $ORIGIN-relative", () => {
   const lib = "/root/.pyenv/versions/3.11.7/lib";
-  assert.equal(relocateRunpath(lib, "bin/python3.11", P), "$ORIGIN/../lib");
+  assert.equal(relocateRunpath(lib, { file: "bin/python3.11", prefixes: P }), "$ORIGIN/../lib");
   assert.equal(
-    relocateRunpath(lib, "lib/python3.11/lib-dynload/_ssl.cpython-311-x86_64-linux-gnu.so", P),
+    relocateRunpath(lib, {
+      file: "lib/python3.11/lib-dynload/_ssl.cpython-311-x86_64-linux-gnu.so",
+      prefixes: P,
+    }),
     "$ORIGIN/../..",
   );
-  assert.equal(relocateRunpath(lib + "/", "lib/libpython3.11.so.1.0", P), "$ORIGIN");
   assert.equal(
-    relocateRunpath(`/usr/local/ssl/lib:${lib}:$ORIGIN`, "bin/python3.11", P),
+    relocateRunpath(lib + "/", { file: "lib/libpython3.11.so.1.0", prefixes: P }),
+    "$ORIGIN",
+  );
+  assert.equal(
+    relocateRunpath(`/usr/local/ssl/lib:${lib}:$ORIGIN`, { file: "bin/python3.11", prefixes: P }),
     "/usr/local/ssl/lib:$ORIGIN/../lib:$ORIGIN",
   );
-  assert.equal(relocateRunpath(`${lib}:${lib}`, "bin/python3.11", P), "$ORIGIN/../lib");
-  assert.equal(relocateRunpath("/usr/lib", "bin/python3.11", P), undefined);
-  assert.equal(relocateRunpath("$ORIGIN/../lib", "bin/python3.11", P), undefined);
+  assert.equal(
+    relocateRunpath(`${lib}:${lib}`, { file: "bin/python3.11", prefixes: P }),
+    "$ORIGIN/../lib",
+  );
+  assert.equal(relocateRunpath("/usr/lib", { file: "bin/python3.11", prefixes: P }), undefined);
+  assert.equal(
+    relocateRunpath("$ORIGIN/../lib", { file: "bin/python3.11", prefixes: P }),
+    undefined,
+  );
   // The real path of a symlinked prefix counts too.
   assert.equal(
-    relocateRunpath("/data/py/lib", "bin/python3", ["/home/u/py", "/data/py"]),
+    relocateRunpath("/data/py/lib", { file: "bin/python3", prefixes: ["/home/u/py", "/data/py"] }),
     "$ORIGIN/../lib",
   );
 });

@@ -56,7 +56,11 @@ const drop = (reason: string): Selection => ({ keep: false, reason });
  * Decide whether `rel` (relative to the prefix, no leading `./`) is packaged.
  * A dropped directory is dropped with all its contents.
  */
-export function selectPath(rel: string, kind: EntryKind, layout: PrefixLayout): Selection {
+export function selectPath(
+  rel: string,
+  options: { kind: EntryKind; layout: PrefixLayout },
+): Selection {
+  const { kind, layout } = options;
   const parts = rel.split("/").filter((p) => p !== "" && p !== ".");
   if (parts.length === 0) return KEEP;
   const [top] = parts;

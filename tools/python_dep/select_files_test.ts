@@ -23,7 +23,7 @@ const layout: PrefixLayout = {
 };
 
 const keep = (rel: string, kind: "file" | "dir" | "symlink" = "file") =>
-  selectPath(rel, kind, layout).keep;
+  selectPath(rel, { kind, layout }).keep;
 
 Deno.test("selectPath keeps the runtime", () => {
   for (const rel of ["bin", "lib", "include"]) assert.ok(keep(rel, "dir"), rel);
@@ -85,7 +85,7 @@ Deno.test("selectPath drops tests, static libraries, other packages, stale bytec
       ["bin/pip-3.11", "file"],
     ] as const
   ) assert.equal(keep(rel, kind), false, rel);
-  assert.equal(selectPath("lib/python3.11/test", "dir", layout).reason, "test suite");
+  assert.equal(selectPath("lib/python3.11/test", { kind: "dir", layout }).reason, "test suite");
 });
 
 Deno.test("selectPath: test-like names that are not the stdlib's test suites stay", () => {
