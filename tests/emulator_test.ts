@@ -455,7 +455,7 @@ Deno.test("emulator: buildpack copies are read-only and writes into them fail st
   });
 });
 
-Deno.test("emulator: buildpack copies skip .git, node_modules, tests/.cache; --manifest replaces manifest.yml", async () => {
+Deno.test("emulator: buildpack copies skip .git, node_modules and dev dirs; --manifest replaces manifest.yml", async () => {
   await withTemp(async (tmp) => {
     await makeApp(tmp, {
       ".git/HEAD": "ref",
@@ -464,8 +464,8 @@ Deno.test("emulator: buildpack copies skip .git, node_modules, tests/.cache; --m
     });
     const check = [
       'bp="$(cd "$(dirname "$0")/.." && pwd)"',
-      'for p in .git node_modules tests/.cache; do [ ! -e "$bp/$p" ] || { echo "copied $p"; exit 1; }; done',
-      '[ -f "$bp/tests/keep.txt" ]',
+      'for p in .git node_modules tests bench; do [ ! -e "$bp/$p" ] || { echo "copied $p"; exit 1; }; done',
+      '[ -f "$bp/lib/keep.txt" ]',
       'cp "$bp/manifest.yml" "$3/$4/manifest.yml"',
       'ls -A "$1" > "$3/$4/app_files"; [ ! -e "$1/sub/.svn" ]',
     ].join("\n");
@@ -475,7 +475,8 @@ Deno.test("emulator: buildpack copies skip .git, node_modules, tests/.cache; --m
         ".git/HEAD": "x",
         "node_modules/m/index.js": "",
         "tests/.cache/big": "",
-        "tests/keep.txt": "",
+        "bench/.work/x": "",
+        "lib/keep.txt": "",
         "manifest.yml": "original",
       },
     });

@@ -459,6 +459,7 @@ class Extraction {
     }
   }
 }
+
 function depth(rel: string): number {
   let n = 0;
   for (let i = rel.indexOf("/"); i >= 0; i = rel.indexOf("/", i + 1)) n++;
@@ -493,10 +494,13 @@ async function extractTar(
   const finished = new Promise<void>((resolve, reject) => {
     extract.on("finish", resolve);
     extract.on("error", reject);
-    extract.on("close", () => reject(x.invalid("the archive ended early")));
+    extract.on("close", () => reject(new Error("the archive ended early")));
   });
   finished.catch(() => {});
   extract.on("entry", (header: tar.Headers, stream: Readable, next: (e?: unknown) => void) => {
+    // Destroying the extractor destroys the entry's stream with the error:
+    // unheard, that error would be thrown globally.
+    stream.on("error", () => {});
     const fail = (e: unknown) => {
       x.current = undefined;
       extract.destroy(e instanceof Error ? e : new Error(String(e)));
@@ -518,9 +522,12 @@ async function extractTar(
 
   const reader = source.getReader();
   let bytes = 0;
+  let reading = false;
   try {
     for (;;) {
+      reading = true;
       const { value, done } = await reader.read();
+      reading = false;
       if (done) {
         state.ended = true;
         break;
@@ -534,19 +541,33 @@ async function extractTar(
     extract.destroy();
     reader.cancel().catch(() => {});
     if (e instanceof BuildpackError) throw e;
-    // The read failed (corrupt compressed data) or the tar did.
+    // An entry refused before the read failed wins.
     await finished.catch((f) => {
       if (f instanceof BuildpackError) throw f;
     });
-    throw x.invalid(message(e));
+    throw x.invalid(
+      reading && x.label !== ".tar"
+        ? `its compressed data is corrupt or truncated (${message(e)})`
+        : tarProblem(e),
+    );
   }
   if (bytes === 0) throw x.invalid("it contains no data");
   extract.end();
   try {
     await finished;
   } catch (e) {
-    throw e instanceof BuildpackError ? e : x.invalid(message(e));
+    throw e instanceof BuildpackError ? e : x.invalid(tarProblem(e));
   }
+}
+
+/** tar-stream's error messages, said for the staging log. */
+function tarProblem(e: unknown): string {
+  const text = message(e);
+  if (/unexpected end of data|ended early/i.test(text)) {
+    return "it ends in the middle of an entry (the file is truncated)";
+  }
+  if (/invalid tar header/i.test(text)) return "a tar header is corrupt (bad checksum)";
+  return text;
 }
 
 /** Handle one tar entry; a promise when it must be waited for. */
@@ -591,8 +612,9 @@ function tarEntry(
       });
     }
     case "directory":
+      // tar-stream gives directories no data, whatever their size field says.
       if (rel !== null) x.dir(name, rel, { mode, mtime });
-      return skip(stream, size);
+      return undefined;
     case "symlink":
       if (rel !== null) x.symlink(name, rel, header.linkname ?? "");
       return skip(stream, size);
@@ -644,8 +666,10 @@ async function extractXz(x: Extraction): Promise<void> {
   const xzFailure = async (): Promise<BuildpackError | undefined> => {
     const status = await child.status;
     if (status.success) return undefined;
-    const text = (await stderr).trim().replace(/^xz: /gm, "").replaceAll(`${x.archive}: `, "");
-    return x.invalid(text || `xz exited with code ${status.code}`);
+    const text = (await stderr).trim().replaceAll(`${x.archive}: `, "").replace(/^\S*xz: /gm, "");
+    return x.invalid(
+      text ? text[0].toLowerCase() + text.slice(1) : `xz exited with code ${status.code}`,
+    );
   };
   const state = { ended: false };
   try {
@@ -752,7 +776,10 @@ function parseZipDirectory(x: Extraction, cd: Uint8Array): ZipEntry[] {
       let r = q + 4;
       const fieldEnd = r + length;
       if (id === 0x0001) {
-        if (e.size === 0xffffffff && r + 8 <= fieldEnd) e.size = u64(cd, r), r += 8;
+        if (e.size === 0xffffffff && r + 8 <= fieldEnd) {
+          e.size = u64(cd, r);
+          r += 8;
+        }
         if (e.compressedSize === 0xffffffff && r + 8 <= fieldEnd) {
           e.compressedSize = u64(cd, r);
           r += 8;

@@ -30,10 +30,17 @@ export interface Buildpack {
   snapshot: Snapshot;
 }
 
-/** Never copied from a buildpack source: `.git` and `node_modules` (any depth), `tests/.cache`. */
+/** Top-level dirs of a source checkout that a buildpack never needs at staging. */
+const DEV_DIRS = new Set(["tests", "bench", "examples", "tools", ".ci", "dist"]);
+
+/**
+ * Never copied from a buildpack source: `.git` and `node_modules` (any
+ * depth), and a source checkout's development dirs (tests, benchmarks,
+ * examples, tools) that a release zip does not carry either.
+ */
 export function excludeFromBuildpack(rel: string): boolean {
   const name = basename(rel);
-  return name === ".git" || name === "node_modules" || rel === "tests/.cache";
+  return name === ".git" || name === "node_modules" || DEV_DIRS.has(rel);
 }
 
 /** Whether `path` exists. */
