@@ -3,9 +3,11 @@
  * staging benchmarks of the buildpack with the real Flask + gunicorn example
  * app and a real CPython 3.11 runtime tarball (see bench/README.md).
  *
- * Benchmarks (NAME): `detect`, `extract`, `cold`, `warm`, `overhead`, `rss`.
- * A full run (no `--only`) rewrites the results block of bench/README.md and
- * every run writes `bench/.work/results.json`.
+ * Benchmarks (NAME): `detect`, `cold`, `warm`, `overhead`, `extract`, `rss`.
+ * After `detect`, the others run in N rounds, each round one run of every
+ * selected benchmark, so that a change in the machine's load during the run
+ * hits all of them alike. A full run (no `--only`) rewrites the results
+ * block of bench/README.md; every run writes `bench/.work/results.json`.
  * @module
  */
 import { join } from "node:path";
@@ -23,6 +25,7 @@ import {
   stageOnce,
   stagingEnv,
   type StagingResult,
+  type SupplyMarks,
   supplyMarks,
 } from "./staging.ts";
 import {
@@ -36,7 +39,7 @@ import {
 } from "./support.ts";
 import { type Machine, type Row, table, targetChecks, updateReadme } from "./report.ts";
 
-const BENCHMARKS = ["detect", "extract", "cold", "warm", "overhead", "rss"] as const;
+const BENCHMARKS = ["detect", "cold", "warm", "overhead", "extract", "rss"] as const;
 type Benchmark = typeof BENCHMARKS[number];
 
 const WORK = join(REPO, "bench", ".work");
@@ -46,7 +49,7 @@ function usage(message?: string): never {
   if (message) console.error(`bench: ${message}`);
   console.error(
     "usage: deno task bench [--runs N] [--only NAME[,NAME...]] [--no-write] [--keep]\n" +
-      `NAME: ${BENCHMARKS.join(", ")}`,
+      `NAME: ${BENCHMARKS.join(", ")} (overhead also runs cold and extract)`,
   );
   Deno.exit(2);
 }
@@ -74,13 +77,14 @@ function parseCli(): { runs: number; only: Set<Benchmark>; write: boolean; keep:
   if (!Number.isInteger(runs) || runs < 1) {
     usage(`--runs wants a positive integer, got ${values.runs}`);
   }
-  const names = (values.only ?? []).flatMap((v) => v.split(",")).map((v) => v.trim()).filter(
-    Boolean,
-  );
+  const names = (values.only ?? []).flatMap((v) => v.split(",")).map((v) => v.trim())
+    .filter(Boolean);
   for (const n of names) {
     if (!(BENCHMARKS as readonly string[]).includes(n)) usage(`unknown benchmark '${n}'`);
   }
   const only = new Set<Benchmark>(names.length ? names as Benchmark[] : BENCHMARKS);
+  // The overhead is cold supply minus separately measured extraction and pip.
+  if (only.has("overhead")) only.add("cold").add("extract");
   return { runs, only, write: !values["no-write"] && names.length === 0, keep: values.keep };
 }
 
@@ -88,7 +92,23 @@ function progress(text: string): void {
   Deno.stderr.writeSync(new TextEncoder().encode(`[bench] ${text}\n`));
 }
 
+/** ms to s. */
 const s = (ms: number) => ms / 1000;
+/** KiB to MiB. */
+const mib = (kb: number) => kb / 1024;
+
+/** CPU time of the whole machine and of this process plus its reaped children, in ticks. */
+function cpuTicks(): { machineBusy: number; ours: number } {
+  const cpu = Deno.readTextFileSync("/proc/stat").split("\n")[0].trim().split(/\s+/).slice(1)
+    .map(Number);
+  // user nice system idle iowait irq softirq steal ...
+  const busy = cpu[0] + cpu[1] + cpu[2] + cpu[5] + cpu[6] + cpu[7];
+  const stat = Deno.readTextFileSync("/proc/self/stat");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ").map(Number);
+  // fields[0] is field 3 (state): utime=14, stime=15, cutime=16, cstime=17.
+  const ours = fields[11] + fields[12] + fields[13] + fields[14];
+  return { machineBusy: busy, ours };
+}
 
 async function machine(tarball: string): Promise<Machine> {
   const cpu = (await Deno.readTextFile("/proc/cpuinfo").catch(() => "")).match(
@@ -111,13 +131,25 @@ async function machine(tarball: string): Promise<Machine> {
   };
 }
 
+/** VmHWM (KiB) of a fresh deno running bench/probe.ts. */
+async function probe(env: Record<string, string>, cwd: string, args: string[]): Promise<number> {
+  const r = await runTimed(Deno.execPath(), [
+    "run",
+    "-A",
+    "--no-prompt",
+    "--quiet",
+    "--frozen",
+    `--config=${join(REPO, "deno.json")}`,
+    join(REPO, "bench", "probe.ts"),
+    ...args,
+  ], { env, cwd });
+  const kb = Number(r.lines[0]?.text);
+  if (r.code !== 0 || !Number.isFinite(kb)) throw new Error(`probe ${args[0]}: ${r.stderr}`);
+  return kb;
+}
+
 async function main(): Promise<void> {
   const { runs, only, write, keep } = parseCli();
-  if (only.has("overhead")) {
-    // The overhead is cold supply minus the separately measured parts.
-    only.add("cold");
-    only.add("extract");
-  }
   const runtime = await pythonRuntime("3.11");
   if (!runtime) {
     console.error("bench: no pyenv CPython 3.11 is installed; cannot build the runtime tarball");
@@ -130,13 +162,17 @@ async function main(): Promise<void> {
   }
   await removeTree(WORK);
   await Deno.mkdir(WORK, { recursive: true });
-  const time = await gnuTime();
+  const time = only.has("rss") ? await gnuTime() : undefined;
   const sampling = canSampleProc();
+  if (only.has("rss") && !time) {
+    progress("GNU time (/usr/bin/time) not found: no %M figures (apt-get install -y time)");
+  }
+  if (only.has("rss") && !sampling) progress("/proc sampling unavailable: no per-process peaks");
   const info = await machine(runtime.tarball);
-  progress(
-    `${runs} run(s) each of ${[...only].join(", ")}; runtime ${runtime.tarball}; ` +
-      `work dir ${WORK}`,
-  );
+  progress(`${runs} run(s) of ${[...only].join(", ")}; work dir ${WORK}`);
+  const load0 = (await Deno.readTextFile("/proc/loadavg")).split(" ")[0];
+  const cpu0 = cpuTicks();
+  const wall0 = performance.now();
 
   const bp = await prepareBuildpack(join(WORK, "buildpack"), runtime);
   const rows: Row[] = [];
@@ -156,64 +192,33 @@ async function main(): Promise<void> {
     progress("detect");
     const dirs = await freshStaging(join(WORK, "detect"));
     const env = stagingEnv(dirs.home, pip);
+    const empty = join(WORK, "empty.ts");
+    await Deno.writeTextFile(empty, "export {};\n");
+    const config = join(bp, "deno.json");
+    const emptyArgs = ["run", "-A", "--no-prompt", "--quiet", "--frozen", `--config=${config}`];
+    await runTimed(Deno.execPath(), [...emptyArgs, empty], { env, cwd: dirs.home }); // cache
     const detect: number[] = [];
+    const floor: number[] = [];
     for (let i = 0; i < runs; i++) {
       const r = await runPhase(bp, "detect", [dirs.buildDir], env, dirs.home);
       if (r.code !== 0 || !r.lines[0]?.text.startsWith("python ")) {
         throw new Error(`bin/detect: exit ${r.code}, ${r.lines[0]?.text}`);
       }
       detect.push(s(r.ms));
-    }
-    // The floor of any phase under the dev shim: deno starting on an empty module.
-    const empty = join(WORK, "empty.ts");
-    await Deno.writeTextFile(empty, "export {};\n");
-    const floor: number[] = [];
-    const config = join(bp, "deno.json");
-    for (let i = 0; i < runs + 1; i++) {
-      const r = await runTimed(
-        Deno.execPath(),
-        ["run", "-A", "--no-prompt", "--quiet", "--frozen", `--config=${config}`, empty],
-        { env, cwd: dirs.home },
-      );
-      if (r.code !== 0) throw new Error(`deno run empty.ts: ${r.stderr}`);
-      if (i > 0) floor.push(s(r.ms)); // the first one fills deno's cache
+      // The floor of any phase under the dev shim: deno starting on an empty module.
+      const e = await runTimed(Deno.execPath(), [...emptyArgs, empty], { env, cwd: dirs.home });
+      if (e.code !== 0) throw new Error(`deno run empty.ts: ${e.stderr}`);
+      floor.push(s(e.ms));
     }
     add({ group: "detect", name: "bin/detect APP", unit: "s", values: detect, official: 0.009 });
     add({
       group: "detect",
-      name: "  floor: deno run of an empty module (shim's flags)",
+      name: "  floor: deno run of an empty module, same flags",
       unit: "s",
       values: floor,
     });
     results.detect = { detect, denoEmpty: floor };
     await removeTree(dirs.root);
-  }
-
-  if (only.has("extract")) {
-    progress("extract");
-    // One untimed round: the tarball into the page cache, the extractor JIT-warm.
-    await extractionRound(join(WORK, "extract"), runtime.tarball, 0);
-    const ours: number[] = [];
-    const tar: number[] = [];
-    const ratios: number[] = [];
-    for (let i = 0; i < runs; i++) {
-      const r = await extractionRound(join(WORK, "extract"), runtime.tarball, i);
-      ours.push(s(r.extractArchiveMs));
-      tar.push(s(r.tarMs));
-      ratios.push(r.extractArchiveMs / r.tarMs);
-    }
-    add({ group: "extract", name: "extractArchive (in process)", unit: "s", values: ours });
-    add({ group: "extract", name: "GNU tar xzf", unit: "s", values: tar });
-    add({
-      group: "extract",
-      name: "ratio extractArchive / tar (median / median; min-max per round)",
-      unit: "x",
-      values: ratios,
-      median: summarize(ours).median / summarize(tar).median,
-      target: { max: 1.3, text: "<= 1.3x" },
-    });
-    results.extract = { extractArchive: ours, tar, ratios };
-    await removeTree(join(WORK, "extract"));
   }
 
   // A first cold staging, untimed: it fills the page cache (wheels, deno's
@@ -225,107 +230,142 @@ async function main(): Promise<void> {
     await stageOnce(bp, dirs, pip, "cold");
     await removeTree(dirs.root);
   }
+  if (only.has("extract")) {
+    // One untimed round: the extractor JIT-warm, the tarball in the page cache.
+    await extractionRound(join(WORK, "extract"), runtime.tarball, 1);
+  }
 
-  const stagings = async (kind: "cold" | "warm") => {
-    const out: StagingResult[] = [];
-    for (let i = 0; i < runs; i++) {
-      progress(`${kind} staging ${i + 1}/${runs}`);
-      const dirs = await freshStaging(
-        join(WORK, `${kind}-${i}`),
-        kind === "warm" ? warmCache : undefined,
-      );
-      await sync();
-      out.push(await stageOnce(bp, dirs, pip, kind));
-      await removeTree(dirs.root);
-    }
-    return out;
+  const cold: StagingResult[] = [];
+  const warm: StagingResult[] = [];
+  const byHand: { tar: number; pip: number; installed: string }[] = [];
+  const extraction: { ours: number; tar: number }[] = [];
+  const rss: Record<"cold" | "warm", StagingResult[]> = { cold: [], warm: [] };
+
+  const staging = async (kind: "cold" | "warm", name: string, measureRss = false) => {
+    const dirs = await freshStaging(join(WORK, name), kind === "warm" ? warmCache : undefined);
+    await sync();
+    const r = await stageOnce(
+      bp,
+      dirs,
+      pip,
+      kind,
+      measureRss ? { gnuTime: time, sample: sampling } : {},
+    );
+    await removeTree(dirs.root);
+    return r;
   };
 
+  for (let i = 0; i < runs; i++) {
+    const round = `round ${i + 1}/${runs}`;
+    if (only.has("cold")) {
+      progress(`${round}: cold staging`);
+      cold.push(await staging("cold", `cold-${i}`));
+    }
+    if (only.has("warm")) {
+      progress(`${round}: warm restage`);
+      warm.push(await staging("warm", `warm-${i}`));
+    }
+    if (only.has("overhead")) {
+      progress(`${round}: by hand, tar xzf + pip install`);
+      const root = join(WORK, `by-hand-${i}`);
+      const r = await byHandStaging(root, runtime.tarball, pip);
+      byHand.push({ tar: r.tarMs, pip: r.pipMs, installed: r.installed });
+      await removeTree(root);
+    }
+    if (only.has("extract")) {
+      progress(`${round}: extractArchive vs tar xzf`);
+      const r = await extractionRound(join(WORK, "extract"), runtime.tarball, i);
+      extraction.push({ ours: r.extractArchiveMs, tar: r.tarMs });
+    }
+    if (only.has("rss") && (time || sampling)) {
+      progress(`${round}: supply memory, cold and warm`);
+      rss.cold.push(await staging("cold", `rss-cold-${i}`, true));
+      rss.warm.push(await staging("warm", `rss-warm-${i}`, true));
+    }
+  }
+
   const stagingRows = (kind: "cold" | "warm", list: StagingResult[]) => {
+    const isCold = kind === "cold";
     const supply = list.map((r) => s(r.supply.ms));
-    const finalize = list.map((r) => s(r.finalize.ms));
-    const release = list.map((r) => s(r.release.ms));
-    const total = list.map((r) => s(r.supply.ms + r.finalize.ms + r.release.ms));
     const marks = list.map((r) => supplyMarks(r.supply));
-    const cold = kind === "cold";
     add({
       group: kind,
       name: "bin/supply",
       unit: "s",
       values: supply,
-      official: cold ? 4.28 : 4.32,
+      official: isCold ? 4.28 : 4.32,
     });
-    const part = (name: string, f: (m: ReturnType<typeof supplyMarks>) => number | undefined) => {
-      const values = marks.map(f).filter((v): v is number => v !== undefined).map(s);
-      if (values.length === marks.length) {
-        add({ group: kind, name: `  ${name}`, unit: "s", values });
+    const part = (name: string, f: (m: SupplyMarks) => number | undefined) => {
+      const values = marks.map(f);
+      if (values.every((v) => v !== undefined)) {
+        add({ group: kind, name: `  ${name}`, unit: "s", values: (values as number[]).map(s) });
       }
     };
-    part("start -> first log line (deno start, module load)", (m) => m.firstLine);
-    if (cold) {
+    const span = (a: number | undefined, b: number | undefined) =>
+      a !== undefined && b !== undefined ? b - a : undefined;
+    part("spawn -> first log line (deno start, module load)", (m) => m.firstLine);
+    if (isCold) {
       part(
-        "'Installing python' -> 'Running Pip Install' (fetch, sha256, extract)",
-        (m) =>
-          m.pipStep !== undefined && m.installing !== undefined
-            ? m.pipStep - m.installing
-            : undefined,
+        "'Installing python' -> 'Running Pip Install' (copy + sha256, extract)",
+        (m) => span(m.installing, m.pipStep),
       );
       part(
         "'Running Pip Install' -> pip's first line (python + pip start)",
-        (m) =>
-          m.pipFirst !== undefined && m.pipStep !== undefined ? m.pipFirst - m.pipStep : undefined,
+        (m) => span(m.pipStep, m.pipFirst),
       );
       part(
         "'Running Pip Install' -> 'Successfully installed' (pip)",
-        (m) =>
-          m.pipDone !== undefined && m.pipStep !== undefined ? m.pipDone - m.pipStep : undefined,
+        (m) => span(m.pipStep, m.pipDone),
       );
       part(
         "'Successfully installed' -> exit (pip exit, relocate, links, cache save)",
-        (m) => m.pipDone !== undefined ? m.exit - m.pipDone : undefined,
+        (m) => span(m.pipDone, m.exit),
       );
     } else {
       part(
         "first log line -> exit (restore, check, relink, save)",
-        (m) => m.firstLine !== undefined ? m.exit - m.firstLine : undefined,
+        (m) => span(m.firstLine, m.exit),
       );
     }
-    add({ group: kind, name: "bin/finalize", unit: "s", values: finalize, official: 0.022 });
-    add({ group: kind, name: "bin/release", unit: "s", values: release, official: 0.008 });
+    add({
+      group: kind,
+      name: "bin/finalize",
+      unit: "s",
+      values: list.map((r) => s(r.finalize.ms)),
+      official: 0.022,
+    });
+    add({
+      group: kind,
+      name: "bin/release",
+      unit: "s",
+      values: list.map((r) => s(r.release.ms)),
+      official: 0.008,
+    });
     add({
       group: kind,
       name: "staging total (supply + finalize + release)",
       unit: "s",
-      values: total,
-      official: cold ? 4.33 : 4.37,
-      target: cold ? { max: 3.8, text: "< 3.8 s" } : { max: 1.1, text: "< 1.1 s" },
+      values: list.map((r) => s(r.supply.ms + r.finalize.ms + r.release.ms)),
+      official: isCold ? 4.33 : 4.37,
+      target: isCold ? { max: 3.8, text: "< 3.8 s" } : { max: 1.1, text: "< 1.1 s" },
     });
-    results[kind] = { supply, finalize, release, total, marks };
-    return supply;
+    results[kind] = {
+      supply,
+      finalize: list.map((r) => s(r.finalize.ms)),
+      release: list.map((r) => s(r.release.ms)),
+      marks,
+      log: list[0]?.supply.lines.map((l) => `${s(l.at).toFixed(3)} ${l.text}`),
+    };
   };
+  if (cold.length) stagingRows("cold", cold);
+  if (warm.length) stagingRows("warm", warm);
 
-  let coldSupply: number[] = [];
-  if (only.has("cold")) coldSupply = stagingRows("cold", await stagings("cold"));
-  if (only.has("warm")) stagingRows("warm", await stagings("warm"));
-
-  if (only.has("overhead")) {
-    progress("by hand: tar xzf + pip install");
-    const tar: number[] = [];
-    const pipTimes: number[] = [];
-    const floor: number[] = [];
-    let installed = "";
-    for (let i = 0; i < runs; i++) {
-      const root = join(WORK, `by-hand-${i}`);
-      const r = await byHandStaging(root, runtime.tarball, pip);
-      tar.push(s(r.tarMs));
-      pipTimes.push(s(r.pipMs));
-      floor.push(s(r.tarMs + r.pipMs));
-      installed = r.installed;
-      await removeTree(root);
-    }
-    const extract = (results.extract as { extractArchive: number[] }).extractArchive;
-    const overhead = summarize(coldSupply).median -
-      (summarize(extract).median + summarize(pipTimes).median);
+  if (byHand.length) {
+    const tar = byHand.map((r) => s(r.tar));
+    const pipTimes = byHand.map((r) => s(r.pip));
+    const ours = extraction.map((r) => s(r.ours));
+    const supply = cold.map((r) => s(r.supply.ms));
+    const perRound = supply.map((v, i) => v - (ours[i] + pipTimes[i]));
     add({ group: "overhead", name: "by hand: tar xzf", unit: "s", values: tar, official: 0.66 });
     add({
       group: "overhead",
@@ -338,93 +378,136 @@ async function main(): Promise<void> {
       group: "overhead",
       name: "by-hand floor: tar xzf + pip install",
       unit: "s",
-      values: floor,
+      values: byHand.map((r) => s(r.tar + r.pip)),
       official: 3.83,
     });
     add({
       group: "overhead",
-      name: "cold supply - (extractArchive + pip), medians",
+      name: "cold supply - (extractArchive + pip), per round",
       unit: "s",
-      values: [],
-      median: overhead,
+      values: perRound,
       target: { max: 0.2, text: "< 0.2 s" },
     });
-    results.overhead = { tar, pip: pipTimes, floor, overhead, installed };
+    add({
+      group: "overhead",
+      name: "  the same from the medians",
+      unit: "s",
+      values: [],
+      median: summarize(supply).median - (summarize(ours).median + summarize(pipTimes).median),
+    });
+    const marks = cold.map((r) => supplyMarks(r.supply));
+    add({
+      group: "overhead",
+      name: "  from the supply log: supply - runtime step - pip step",
+      unit: "s",
+      values: marks.map((m) =>
+        s(m.exit - (m.pipStep! - m.installing!) - (m.pipDone! - m.pipStep!))
+      ),
+    });
+    results.overhead = { tar, pip: pipTimes, perRound, installed: byHand[0].installed };
   }
 
-  if (only.has("rss")) {
-    if (!time) {
-      progress("GNU time (/usr/bin/time) not found: no %M; apt-get install -y time");
-    }
-    if (!sampling) progress("/proc sampling unavailable: no per-process peaks");
-    if (time || sampling) {
-      for (const kind of ["cold", "warm"] as const) {
-        const tree: number[] = [];
-        const deno: number[] = [];
-        const py: number[] = [];
-        const other: string[] = [];
-        for (let i = 0; i < runs; i++) {
-          progress(`rss: ${kind} supply ${i + 1}/${runs}`);
-          const dirs = await freshStaging(
-            join(WORK, `rss-${kind}-${i}`),
-            kind === "warm" ? warmCache : undefined,
-          );
-          const r = await stageOnce(bp, dirs, pip, kind, {
-            gnuTime: time,
-            sample: sampling,
-          });
-          await removeTree(dirs.root);
-          if (r.supply.maxRssKb !== undefined) tree.push(r.supply.maxRssKb / 1024);
-          const peaks = r.supply.peaks ?? [];
-          const max = (f: (name: string) => boolean) =>
-            Math.max(0, ...peaks.filter((p) => f(p.name)).map((p) => p.hwmKb)) / 1024;
-          if (sampling) {
-            deno.push(max((n) => n === "deno"));
-            const pyPeak = max((n) => n.startsWith("python"));
-            if (pyPeak > 0) py.push(pyPeak);
-          }
-          for (const p of peaks) {
-            if (p.name !== "deno" && !p.name.startsWith("python") && p.name !== "time") {
-              other.push(`${p.name} ${(p.hwmKb / 1024).toFixed(1)}`);
-            }
-          }
-        }
-        if (tree.length) {
-          add({
-            group: "rss",
-            name: `${kind} supply: GNU time %M (largest single process of the tree)`,
-            unit: "MiB",
-            values: tree,
-          });
-        }
-        if (deno.length) {
-          add({
-            group: "rss",
-            name: `${kind} supply: deno process VmHWM (sampled every 10 ms)`,
-            unit: "MiB",
-            values: deno,
-            official: 41,
-            target: { max: 64, text: "< 64 MB" },
-          });
-        }
-        if (py.length) {
-          add({
-            group: "rss",
-            name: `${kind} supply: largest python (pip) child VmHWM (sampled)`,
-            unit: "MiB",
-            values: py,
-            official: kind === "cold" ? 57 : undefined,
-          });
-        }
-        results[`rss_${kind}`] = { gnuTimeMaxRss: tree, deno, python: py, other };
-      }
-    }
+  if (extraction.length) {
+    const ours = extraction.map((r) => s(r.ours));
+    const tar = extraction.map((r) => s(r.tar));
+    add({ group: "extract", name: "extractArchive (in process)", unit: "s", values: ours });
+    add({ group: "extract", name: "GNU tar xzf", unit: "s", values: tar });
+    add({
+      group: "extract",
+      name: "ratio extractArchive / tar (median of per-round ratios)",
+      unit: "x",
+      values: extraction.map((r) => r.ours / r.tar),
+      target: { max: 1.3, text: "<= 1.3x" },
+    });
+    add({
+      group: "extract",
+      name: "  ratio of the medians",
+      unit: "x",
+      values: [],
+      median: summarize(ours).median / summarize(tar).median,
+    });
+    results.extract = { extractArchive: ours, tar };
   }
+
+  if (rss.cold.length) {
+    for (const kind of ["cold", "warm"] as const) {
+      const list = rss[kind].map((r) => r.supply);
+      const tree = list.map((r) => r.maxRssKb).filter((v): v is number => v !== undefined);
+      const peak = (r: typeof list[number], f: (name: string) => boolean) =>
+        Math.max(0, ...(r.peaks ?? []).filter((p) => f(p.name)).map((p) => p.hwmKb));
+      if (tree.length) {
+        add({
+          group: "rss",
+          name: `${kind} supply: GNU time %M (largest single process of the tree)`,
+          unit: "MiB",
+          values: tree.map(mib),
+        });
+      }
+      if (sampling) {
+        add({
+          group: "rss",
+          name: `${kind} supply: the deno process's VmHWM (sampled every 10 ms)`,
+          unit: "MiB",
+          values: list.map((r) => mib(peak(r, (n) => n === "deno"))),
+          official: 41,
+          target: { max: 64, text: "< 64 MiB" },
+        });
+        if (kind === "cold") {
+          add({
+            group: "rss",
+            name: `${kind} supply: largest python (pip) child's VmHWM (sampled)`,
+            unit: "MiB",
+            values: list.map((r) => mib(peak(r, (n) => n.startsWith("python")))),
+            official: 57,
+          });
+        }
+      }
+      results[`rss_${kind}`] = list.map((r) => ({ gnuTimeKb: r.maxRssKb, peaks: r.peaks }));
+    }
+    // Where the deno peak comes from: the module graph alone, and extraction alone.
+    const dirs = await freshStaging(join(WORK, "probe"));
+    const env = stagingEnv(dirs.home, pip);
+    await probe(env, dirs.home, ["baseline"]); // fills deno's cache for the probe
+    const base: number[] = [];
+    const extract: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      base.push(mib(await probe(env, dirs.home, ["baseline"])));
+      const target = join(dirs.root, `x-${i}`);
+      extract.push(mib(await probe(env, dirs.home, ["extract", runtime.tarball, target])));
+      await removeTree(target);
+    }
+    await removeTree(dirs.root);
+    add({
+      group: "rss",
+      name: "deno loading the buildpack's modules, nothing else (bench/probe.ts)",
+      unit: "MiB",
+      values: base,
+    });
+    add({
+      group: "rss",
+      name: "deno loading them + extractArchive of the runtime (bench/probe.ts)",
+      unit: "MiB",
+      values: extract,
+    });
+    results.rss_probe = { baseline: base, extract };
+  }
+
+  const cpu1 = cpuTicks();
+  const wall = s(performance.now() - wall0);
+  const hz = 100; // USER_HZ: /proc/stat and /proc/self/stat count in 1/100 s on Linux
+  const others = Math.max(0, (cpu1.machineBusy - cpu0.machineBusy) - (cpu1.ours - cpu0.ours)) /
+    hz;
+  const load =
+    `other processes used ${others.toFixed(1)} CPU-s during the ${wall.toFixed(0)} s run ` +
+    `(${
+      (others / wall).toFixed(2)
+    } of ${info.nproc} CPUs on average; load average at start ${load0})`;
 
   const text = table(rows);
-  console.log(`\n${text}`);
+  console.log(`\n${text}\n\nbackground: ${load}`);
   const checks = targetChecks(rows);
   if (checks.length) console.log(`\n${checks.join("\n")}`);
+  results.background = load;
   results.rows = rows.map((r) => ({ ...r, summary: summarize(r.values) }));
   await Deno.writeTextFile(join(WORK, "results.json"), JSON.stringify(results, null, 2) + "\n");
   if (write) {
@@ -433,6 +516,7 @@ async function main(): Promise<void> {
       runs,
       table: text,
       checks,
+      background: load,
       gnuTime: time !== undefined,
       app: EXAMPLE_APP.slice(REPO.length + 1),
       runtime: `${runtime.version} (${runtime.tarball.split("/").pop()}, ${
@@ -442,9 +526,7 @@ async function main(): Promise<void> {
     });
     progress(`results written to ${README}`);
   } else {
-    progress(
-      `bench/README.md not rewritten (${only.size < BENCHMARKS.length ? "--only" : "--no-write"})`,
-    );
+    progress("bench/README.md not rewritten (--only or --no-write)");
   }
   if (!keep) {
     for (const e of await Array.fromAsync(Deno.readDir(WORK))) {

@@ -91,6 +91,7 @@ export interface ReadmeResults {
   runs: number;
   table: string;
   checks: string[];
+  background: string;
   gnuTime: boolean;
   app: string;
   runtime: string;
@@ -111,6 +112,7 @@ export async function updateReadme(path: string, r: ReadmeResults): Promise<void
     `- ${m.deno}`,
     `- CPython ${m.python} runtime ${r.runtime}, bundled pip ${m.pip}; app \`${r.app}\``,
     `- ${m.tar}; GNU time: ${r.gnuTime ? "yes" : "not installed (no %M figures)"}`,
+    `- background load: ${r.background}`,
     `- dev shim with \`DENO_DIR=${r.denoDir}\` (module cache warmed before timing)`,
     "",
     r.table,
