@@ -18,7 +18,7 @@ import {
 import { deprecationWarning, newerPatchWarning } from "../lib/deps/warnings.ts";
 import { DependencyInstaller } from "../lib/deps/install.ts";
 import { installRuntime, linkRuntime } from "../lib/python/runtime.ts";
-import { fingerprint, planInstall } from "../lib/python/install_plan.ts";
+import { fingerprint, inputDigests, planInstall } from "../lib/python/install_plan.ts";
 import { pythonEnv } from "../lib/python/pip.ts";
 import { installPackages } from "../lib/python/packages.ts";
 import { writeLaunchFiles } from "../lib/stage/launch_files.ts";
@@ -57,6 +57,7 @@ export async function supply(args: string[], log: Logger): Promise<number> {
     depsIdxDir,
   });
   const print = fingerprint(plan, { runtimeSha256: python.sha256, env: Deno.env.toObject() });
+  const inputs = inputDigests(plan, Deno.env.toObject());
   const action = await installPackages(plan, {
     pip: {
       pythonDir: join(depsIdxDir, "python"),
@@ -67,6 +68,7 @@ export async function supply(args: string[], log: Logger): Promise<number> {
     },
     runtime,
     fingerprint: print,
+    inputs,
   });
 
   await linkRuntime(depsIdxDir);
@@ -81,6 +83,7 @@ export async function supply(args: string[], log: Logger): Promise<number> {
     runtime: { version: python.version, sha256: python.sha256 },
     fingerprint: print,
     runtimePackages: runtime.runtimePackages,
+    inputs,
   });
   await installer.pruneCache();
   log.info(

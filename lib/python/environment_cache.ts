@@ -5,6 +5,7 @@
  * @module
  */
 import { join } from "node:path";
+import type { InputDigests } from "./install_plan.ts";
 
 /** What produced a cached environment. */
 export interface EnvironmentRecord {
@@ -20,6 +21,8 @@ export interface EnvironmentRecord {
   fingerprint: string;
   /** Distributions the runtime itself shipped (never removed as unneeded). */
   runtimePackages: string[];
+  /** Digests of each input, to tell the user what changed. */
+  inputs?: InputDigests;
 }
 
 const ENV_DIR = "python-env";

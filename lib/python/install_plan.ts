@@ -90,3 +90,42 @@ export function fingerprint(
   }));
   return h.digest("hex");
 }
+
+/** Per-input digests kept with a cached environment, to say what changed. */
+export interface InputDigests {
+  /** sha256 of each input file's text, by path. */
+  files: Record<string, string>;
+  /** sha256 of each pip setting's value, by variable name (values never stored). */
+  settings: Record<string, string>;
+}
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+/** Digests of the plan's inputs and pip settings. */
+export function inputDigests(
+  plan: InstallPlan,
+  env: Record<string, string | undefined>,
+): InputDigests {
+  return {
+    files: Object.fromEntries(plan.inputs.map((i) => [i.path, sha256(i.text)])),
+    settings: Object.fromEntries(pipSettings(env).map(([k, v]) => [k, sha256(v)])),
+  };
+}
+
+/** Which inputs differ, in words (`requirements.txt changed`, `PIP_INDEX_URL set`). Pure. */
+export function describeChanges(before: InputDigests | undefined, after: InputDigests): string[] {
+  if (!before) return [];
+  const out: string[] = [];
+  const compare = (a: Record<string, string>, b: Record<string, string>, kind: string) => {
+    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+      if (!(k in a)) out.push(`${k} ${kind === "file" ? "added" : "set"}`);
+      else if (!(k in b)) out.push(`${k} ${kind === "file" ? "removed" : "unset"}`);
+      else if (a[k] !== b[k]) out.push(`${k} changed`);
+    }
+  };
+  compare(before.files, after.files, "file");
+  compare(before.settings, after.settings, "setting");
+  return out;
+}

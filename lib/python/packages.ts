@@ -4,7 +4,7 @@
  * @module
  */
 import { join } from "node:path";
-import type { InstallPlan } from "./install_plan.ts";
+import { describeChanges, type InputDigests, type InstallPlan } from "./install_plan.ts";
 import { installFresh, installIncremental, type PipContext } from "./pip.ts";
 import type { RuntimeResult } from "./runtime.ts";
 import { relocateScripts, relocateSitePackages } from "./relocate.ts";
@@ -16,7 +16,7 @@ export type PackagesAction = "unchanged" | "fresh" | "incremental" | "none";
 /** Install the plan's packages; returns what was done. */
 export async function installPackages(
   plan: InstallPlan,
-  options: { pip: PipContext; runtime: RuntimeResult; fingerprint: string },
+  options: { pip: PipContext; runtime: RuntimeResult; fingerprint: string; inputs: InputDigests },
 ): Promise<PackagesAction> {
   const { pip, runtime } = options;
   const log = pip.log;
@@ -45,8 +45,8 @@ export async function installPackages(
       runtime.previous?.fingerprint === options.fingerprint
         ? `Reinstalling local paths (${plan.localPaths.join(", ")}); other packages are unchanged`
         : `${
-          plan.source || "Requirements"
-        } changed since the previous staging: installing only what changed`,
+          changeSummary(runtime, options.inputs) || `${plan.source || "Requirements"} changed`
+        } since the previous staging: installing only what changed`,
     );
     await installIncremental(pip, plan, { sitePackages, runtimePackages: runtime.runtimePackages });
     action = "incremental";
@@ -63,4 +63,8 @@ export async function installPackages(
     });
   }
   return action;
+}
+
+function changeSummary(runtime: RuntimeResult, inputs: InputDigests): string {
+  return describeChanges(runtime.previous?.inputs, inputs).join(", ");
 }
