@@ -30,12 +30,15 @@ import {
 } from "./staging.ts";
 import {
   canSampleProc,
+  cpuTicks,
   gnuTime,
+  otherCpuSeconds,
   removeTree,
   runTimed,
   summarize,
   sync,
   tryOutput,
+  waitForQuiet,
 } from "./support.ts";
 import { type Machine, type Row, table, targetChecks, updateReadme } from "./report.ts";
 
@@ -43,18 +46,30 @@ const BENCHMARKS = ["detect", "cold", "warm", "overhead", "extract", "rss"] as c
 type Benchmark = typeof BENCHMARKS[number];
 
 const WORK = join(REPO, "bench", ".work");
+/** A round starts once other processes use less than this many CPUs. */
+const QUIET_CPUS = 0.2;
 const README = join(REPO, "bench", "README.md");
 
 function usage(message?: string): never {
   if (message) console.error(`bench: ${message}`);
   console.error(
-    "usage: deno task bench [--runs N] [--only NAME[,NAME...]] [--no-write] [--keep]\n" +
+    "usage: deno task bench [--runs N] [--only NAME[,NAME...]] [--no-write] [--keep] " +
+      "[--max-wait SECONDS]\n" +
       `NAME: ${BENCHMARKS.join(", ")} (overhead also runs cold and extract)`,
   );
   Deno.exit(2);
 }
 
-function parseCli(): { runs: number; only: Set<Benchmark>; write: boolean; keep: boolean } {
+interface Cli {
+  runs: number;
+  only: Set<Benchmark>;
+  write: boolean;
+  keep: boolean;
+  /** Longest wait for a quiet machine before a round, ms. */
+  maxWaitMs: number;
+}
+
+function parseCli(): Cli {
   let values;
   try {
     ({ values } = parseArgs({
@@ -64,6 +79,7 @@ function parseCli(): { runs: number; only: Set<Benchmark>; write: boolean; keep:
         only: { type: "string", multiple: true },
         "no-write": { type: "boolean", default: false },
         keep: { type: "boolean", default: false },
+        "max-wait": { type: "string", default: "300" },
         help: { type: "boolean", short: "h", default: false },
       },
       strict: true,
@@ -77,6 +93,10 @@ function parseCli(): { runs: number; only: Set<Benchmark>; write: boolean; keep:
   if (!Number.isInteger(runs) || runs < 1) {
     usage(`--runs wants a positive integer, got ${values.runs}`);
   }
+  const maxWait = Number(values["max-wait"]);
+  if (!Number.isFinite(maxWait) || maxWait < 0) {
+    usage(`--max-wait wants seconds, got ${values["max-wait"]}`);
+  }
   const names = (values.only ?? []).flatMap((v) => v.split(",")).map((v) => v.trim())
     .filter(Boolean);
   for (const n of names) {
@@ -85,7 +105,13 @@ function parseCli(): { runs: number; only: Set<Benchmark>; write: boolean; keep:
   const only = new Set<Benchmark>(names.length ? names as Benchmark[] : BENCHMARKS);
   // The overhead is cold supply minus separately measured extraction and pip.
   if (only.has("overhead")) only.add("cold").add("extract");
-  return { runs, only, write: !values["no-write"] && names.length === 0, keep: values.keep };
+  return {
+    runs,
+    only,
+    write: !values["no-write"] && names.length === 0,
+    keep: values.keep,
+    maxWaitMs: maxWait * 1000,
+  };
 }
 
 function progress(text: string): void {
@@ -96,19 +122,6 @@ function progress(text: string): void {
 const s = (ms: number) => ms / 1000;
 /** KiB to MiB. */
 const mib = (kb: number) => kb / 1024;
-
-/** CPU time of the whole machine and of this process plus its reaped children, in ticks. */
-function cpuTicks(): { machineBusy: number; ours: number } {
-  const cpu = Deno.readTextFileSync("/proc/stat").split("\n")[0].trim().split(/\s+/).slice(1)
-    .map(Number);
-  // user nice system idle iowait irq softirq steal ...
-  const busy = cpu[0] + cpu[1] + cpu[2] + cpu[5] + cpu[6] + cpu[7];
-  const stat = Deno.readTextFileSync("/proc/self/stat");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ").map(Number);
-  // fields[0] is field 3 (state): utime=14, stime=15, cutime=16, cstime=17.
-  const ours = fields[11] + fields[12] + fields[13] + fields[14];
-  return { machineBusy: busy, ours };
-}
 
 async function machine(tarball: string): Promise<Machine> {
   const cpu = (await Deno.readTextFile("/proc/cpuinfo").catch(() => "")).match(
@@ -149,7 +162,7 @@ async function probe(env: Record<string, string>, cwd: string, args: string[]): 
 }
 
 async function main(): Promise<void> {
-  const { runs, only, write, keep } = parseCli();
+  const { runs, only, write, keep, maxWaitMs } = parseCli();
   const runtime = await pythonRuntime("3.11");
   if (!runtime) {
     console.error("bench: no pyenv CPython 3.11 is installed; cannot build the runtime tarball");
@@ -173,6 +186,21 @@ async function main(): Promise<void> {
   const load0 = (await Deno.readTextFile("/proc/loadavg")).split(" ")[0];
   const cpu0 = cpuTicks();
   const wall0 = performance.now();
+  /** Other processes' CPUs during each timed section (a shared machine skews everything). */
+  const background: { section: string; cpus: number }[] = [];
+  const quiet = async (section: string) => {
+    await waitForQuiet(QUIET_CPUS, maxWaitMs, (busy) =>
+      progress(
+        `other processes use ${busy.toFixed(2)} CPUs; waiting up to ${maxWaitMs / 1000} s ` +
+          `for less than ${QUIET_CPUS} before ${section}`,
+      ));
+    const start = { ticks: cpuTicks(), at: performance.now() };
+    return () => {
+      const cpus = otherCpuSeconds(start.ticks, cpuTicks()) /
+        s(performance.now() - start.at);
+      background.push({ section, cpus });
+    };
+  };
 
   const bp = await prepareBuildpack(join(WORK, "buildpack"), runtime);
   const rows: Row[] = [];
@@ -189,6 +217,7 @@ async function main(): Promise<void> {
   }
 
   if (only.has("detect")) {
+    const done = await quiet("detect");
     progress("detect");
     const dirs = await freshStaging(join(WORK, "detect"));
     const env = stagingEnv(dirs.home, pip);
@@ -218,6 +247,7 @@ async function main(): Promise<void> {
       values: floor,
     });
     results.detect = { detect, denoEmpty: floor };
+    done();
     await removeTree(dirs.root);
   }
 
@@ -257,6 +287,7 @@ async function main(): Promise<void> {
 
   for (let i = 0; i < runs; i++) {
     const round = `round ${i + 1}/${runs}`;
+    const done = await quiet(round);
     if (only.has("cold")) {
       progress(`${round}: cold staging`);
       cold.push(await staging("cold", `cold-${i}`));
@@ -282,6 +313,7 @@ async function main(): Promise<void> {
       rss.cold.push(await staging("cold", `rss-cold-${i}`, true));
       rss.warm.push(await staging("warm", `rss-warm-${i}`, true));
     }
+    done();
   }
 
   const stagingRows = (kind: "cold" | "warm", list: StagingResult[]) => {
@@ -492,16 +524,14 @@ async function main(): Promise<void> {
     results.rss_probe = { baseline: base, extract };
   }
 
-  const cpu1 = cpuTicks();
   const wall = s(performance.now() - wall0);
-  const hz = 100; // USER_HZ: /proc/stat and /proc/self/stat count in 1/100 s on Linux
-  const others = Math.max(0, (cpu1.machineBusy - cpu0.machineBusy) - (cpu1.ours - cpu0.ours)) /
-    hz;
-  const load =
-    `other processes used ${others.toFixed(1)} CPU-s during the ${wall.toFixed(0)} s run ` +
-    `(${
-      (others / wall).toFixed(2)
-    } of ${info.nproc} CPUs on average; load average at start ${load0})`;
+  const others = otherCpuSeconds(cpu0, cpuTicks());
+  const perSection = summarize(background.map((b) => b.cpus));
+  const load = `other processes used ${others.toFixed(1)} CPU-s during the ${wall.toFixed(0)} s ` +
+    `run (${(others / wall).toFixed(2)} of ${info.nproc} CPUs on average; per timed round: ` +
+    `median ${perSection.median.toFixed(2)}, max ${perSection.max.toFixed(2)} CPUs; ` +
+    `load average at start ${load0})`;
+  results.backgroundPerSection = background;
 
   const text = table(rows);
   console.log(`\n${text}\n\nbackground: ${load}`);

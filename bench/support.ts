@@ -276,3 +276,54 @@ export async function readMaxRss(file: string): Promise<number | undefined> {
     return undefined;
   }
 }
+
+// ---------------------------------------------------------------------------
+// Other processes' CPU use (the machine may be shared)
+
+/** Clock ticks per second of /proc/stat and /proc/<pid>/stat (USER_HZ, 100 on Linux). */
+const USER_HZ = 100;
+
+/** Busy ticks of the whole machine and ticks of this process plus its reaped children. */
+export function cpuTicks(): { machineBusy: number; ours: number } {
+  try {
+    const cpu = Deno.readTextFileSync("/proc/stat").split("\n")[0].trim().split(/\s+/).slice(1)
+      .map(Number);
+    // user nice system idle iowait irq softirq steal ...
+    const busy = cpu[0] + cpu[1] + cpu[2] + cpu[5] + cpu[6] + cpu[7];
+    const stat = Deno.readTextFileSync("/proc/self/stat");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ").map(Number);
+    // fields[0] is field 3 (state): utime is field 14, stime 15, cutime 16, cstime 17.
+    return { machineBusy: busy, ours: fields[11] + fields[12] + fields[13] + fields[14] };
+  } catch {
+    return { machineBusy: NaN, ours: NaN };
+  }
+}
+
+/** CPU-seconds other processes used between two {@link cpuTicks} readings. */
+export function otherCpuSeconds(
+  a: { machineBusy: number; ours: number },
+  b: { machineBusy: number; ours: number },
+): number {
+  return Math.max(0, (b.machineBusy - a.machineBusy) - (b.ours - a.ours)) / USER_HZ;
+}
+
+/**
+ * Wait until other processes use less than `threshold` CPUs over a
+ * `windowMs` window, for at most `maxWaitMs`; resolves to the last
+ * window's figure (NaN without /proc).
+ */
+export async function waitForQuiet(
+  threshold: number,
+  maxWaitMs: number,
+  onWait: (busy: number) => void,
+  windowMs = 2000,
+): Promise<number> {
+  const deadline = Date.now() + maxWaitMs;
+  for (let first = true;; first = false) {
+    const a = cpuTicks();
+    await new Promise((r) => setTimeout(r, windowMs));
+    const busy = otherCpuSeconds(a, cpuTicks()) / (windowMs / 1000);
+    if (!(busy >= threshold) || Date.now() >= deadline) return busy;
+    if (first) onWait(busy);
+  }
+}

@@ -121,8 +121,8 @@ async function choosePythonVersion(ctx: StagingContext, manifest: Manifest) {
   const chosen = choosePython(manifest, ctx.stack, request);
   ctx.log.info(
     request?.file
-      ? `${request.file} asks for python ${request.request}: using ${chosen.version}`
-      : `No runtime.txt, .python-version or Pipfile.lock asks for a version: using the default, ${chosen.version}`,
+      ? `${request.file} asks for ${request.request}: using python ${chosen.version}`
+      : `No runtime.txt, .python-version or Pipfile.lock asks for a version: using the default, python ${chosen.version}`,
   );
   const available = dependenciesFor(manifest, "python", ctx.stack).map((d) => d.version);
   const newer = newerPatchWarning("python", chosen.version, available);

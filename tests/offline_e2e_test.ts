@@ -82,7 +82,10 @@ Deno.test(
           second.log,
           /Not reusing the cached Python environment: the buildpack version changed/,
         );
-        assert.match(second.log, /Copy \[\S*\/tmp\/cache\/final\/dependencies\/[0-9a-f]{64}\/python_/);
+        assert.match(
+          second.log,
+          /Copy \[\S*\/tmp\/cache\/final\/dependencies\/[0-9a-f]{64}\/python_/,
+        );
         assert.doesNotMatch(second.log, /Download \[/);
       } finally {
         await cleanup(second);

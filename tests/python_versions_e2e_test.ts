@@ -43,7 +43,7 @@ for (const minor of MINORS) {
           const droplet = assertStaged(result);
           assert.match(
             result.log,
-            new RegExp(`runtime.txt asks for python ${minor}\\.x: using ${want.version}`),
+            new RegExp(`runtime.txt asks for python-${minor}\\.x: using python ${want.version}`),
           );
           await withRunningApp(droplet, async (url) => {
             const info = JSON.parse((await get(url)).body);
