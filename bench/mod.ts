@@ -48,6 +48,8 @@ type Benchmark = typeof BENCHMARKS[number];
 const WORK = join(REPO, "bench", ".work");
 /** A round starts once other processes use less than this many CPUs. */
 const QUIET_CPUS = 0.2;
+/** A measurement during which other processes used more CPUs than this is repeated. */
+const DISTURBED_CPUS = 0.35;
 const README = join(REPO, "bench", "README.md");
 
 function usage(message?: string): never {
@@ -186,20 +188,37 @@ async function main(): Promise<void> {
   const load0 = (await Deno.readTextFile("/proc/loadavg")).split(" ")[0];
   const cpu0 = cpuTicks();
   const wall0 = performance.now();
-  /** Other processes' CPUs during each timed section (a shared machine skews everything). */
+  /** Other processes' CPUs during each kept measurement (a shared machine skews everything). */
   const background: { section: string; cpus: number }[] = [];
-  const quiet = async (section: string) => {
-    await waitForQuiet(QUIET_CPUS, maxWaitMs, (busy) =>
-      progress(
-        `other processes use ${busy.toFixed(2)} CPUs; waiting up to ${maxWaitMs / 1000} s ` +
-          `for less than ${QUIET_CPUS} before ${section}`,
-      ));
-    const start = { ticks: cpuTicks(), at: performance.now() };
-    return () => {
-      const cpus = otherCpuSeconds(start.ticks, cpuTicks()) /
-        s(performance.now() - start.at);
+  let discarded = 0;
+  let retries = runs * 4;
+  /**
+   * Run one measurement once the machine is quiet; when other processes
+   * used more than DISTURBED_CPUS meanwhile, discard it and measure again
+   * (at most `retries` times in all).
+   */
+  const measured = async <T>(section: string, fn: () => Promise<T>): Promise<T> => {
+    for (;;) {
+      await waitForQuiet(QUIET_CPUS, maxWaitMs, (busy) =>
+        progress(
+          `other processes use ${busy.toFixed(2)} CPUs; waiting up to ${maxWaitMs / 1000} s ` +
+            `for less than ${QUIET_CPUS} before ${section}`,
+        ));
+      const ticks = cpuTicks();
+      const at = performance.now();
+      const result = await fn();
+      const cpus = otherCpuSeconds(ticks, cpuTicks()) / s(performance.now() - at);
+      if (cpus > DISTURBED_CPUS && retries > 0) {
+        retries--;
+        discarded++;
+        progress(
+          `${section}: other processes used ${cpus.toFixed(2)} CPUs meanwhile; discarded, again`,
+        );
+        continue;
+      }
       background.push({ section, cpus });
-    };
+      return result;
+    }
   };
 
   const bp = await prepareBuildpack(join(WORK, "buildpack"), runtime);
@@ -217,7 +236,6 @@ async function main(): Promise<void> {
   }
 
   if (only.has("detect")) {
-    const done = await quiet("detect");
     progress("detect");
     const dirs = await freshStaging(join(WORK, "detect"));
     const env = stagingEnv(dirs.home, pip);
@@ -229,15 +247,18 @@ async function main(): Promise<void> {
     const detect: number[] = [];
     const floor: number[] = [];
     for (let i = 0; i < runs; i++) {
-      const r = await runPhase(bp, "detect", [dirs.buildDir], env, dirs.home);
-      if (r.code !== 0 || !r.lines[0]?.text.startsWith("python ")) {
-        throw new Error(`bin/detect: exit ${r.code}, ${r.lines[0]?.text}`);
-      }
-      detect.push(s(r.ms));
-      // The floor of any phase under the dev shim: deno starting on an empty module.
-      const e = await runTimed(Deno.execPath(), [...emptyArgs, empty], { env, cwd: dirs.home });
-      if (e.code !== 0) throw new Error(`deno run empty.ts: ${e.stderr}`);
-      floor.push(s(e.ms));
+      const [d, e] = await measured(`detect ${i + 1}/${runs}`, async () => {
+        const r = await runPhase(bp, "detect", [dirs.buildDir], env, dirs.home);
+        if (r.code !== 0 || !r.lines[0]?.text.startsWith("python ")) {
+          throw new Error(`bin/detect: exit ${r.code}, ${r.lines[0]?.text}`);
+        }
+        // The floor of any phase under the dev shim: deno starting on an empty module.
+        const e = await runTimed(Deno.execPath(), [...emptyArgs, empty], { env, cwd: dirs.home });
+        if (e.code !== 0) throw new Error(`deno run empty.ts: ${e.stderr}`);
+        return [r.ms, e.ms];
+      });
+      detect.push(s(d));
+      floor.push(s(e));
     }
     add({ group: "detect", name: "bin/detect APP", unit: "s", values: detect, official: 0.009 });
     add({
@@ -247,7 +268,6 @@ async function main(): Promise<void> {
       values: floor,
     });
     results.detect = { detect, denoEmpty: floor };
-    done();
     await removeTree(dirs.root);
   }
 
@@ -287,33 +307,41 @@ async function main(): Promise<void> {
 
   for (let i = 0; i < runs; i++) {
     const round = `round ${i + 1}/${runs}`;
-    const done = await quiet(round);
     if (only.has("cold")) {
       progress(`${round}: cold staging`);
-      cold.push(await staging("cold", `cold-${i}`));
+      cold.push(await measured(`${round} cold`, () => staging("cold", `cold-${i}`)));
     }
     if (only.has("warm")) {
       progress(`${round}: warm restage`);
-      warm.push(await staging("warm", `warm-${i}`));
+      warm.push(await measured(`${round} warm`, () => staging("warm", `warm-${i}`)));
     }
     if (only.has("overhead")) {
       progress(`${round}: by hand, tar xzf + pip install`);
       const root = join(WORK, `by-hand-${i}`);
-      const r = await byHandStaging(root, runtime.tarball, pip);
+      const r = await measured(`${round} by hand`, async () => {
+        const r = await byHandStaging(root, runtime.tarball, pip);
+        await removeTree(root);
+        return r;
+      });
       byHand.push({ tar: r.tarMs, pip: r.pipMs, installed: r.installed });
-      await removeTree(root);
     }
     if (only.has("extract")) {
       progress(`${round}: extractArchive vs tar xzf`);
-      const r = await extractionRound(join(WORK, "extract"), runtime.tarball, i);
+      const r = await measured(
+        `${round} extract`,
+        () => extractionRound(join(WORK, "extract"), runtime.tarball, i),
+      );
       extraction.push({ ours: r.extractArchiveMs, tar: r.tarMs });
     }
     if (only.has("rss") && (time || sampling)) {
       progress(`${round}: supply memory, cold and warm`);
-      rss.cold.push(await staging("cold", `rss-cold-${i}`, true));
-      rss.warm.push(await staging("warm", `rss-warm-${i}`, true));
+      rss.cold.push(
+        await measured(`${round} rss cold`, () => staging("cold", `rss-cold-${i}`, true)),
+      );
+      rss.warm.push(
+        await measured(`${round} rss warm`, () => staging("warm", `rss-warm-${i}`, true)),
+      );
     }
-    done();
   }
 
   const stagingRows = (kind: "cold" | "warm", list: StagingResult[]) => {
@@ -528,9 +556,10 @@ async function main(): Promise<void> {
   const others = otherCpuSeconds(cpu0, cpuTicks());
   const perSection = summarize(background.map((b) => b.cpus));
   const load = `other processes used ${others.toFixed(1)} CPU-s during the ${wall.toFixed(0)} s ` +
-    `run (${(others / wall).toFixed(2)} of ${info.nproc} CPUs on average; per timed round: ` +
-    `median ${perSection.median.toFixed(2)}, max ${perSection.max.toFixed(2)} CPUs; ` +
-    `load average at start ${load0})`;
+    `run (${(others / wall).toFixed(2)} of ${info.nproc} CPUs on average); during the ` +
+    `${perSection.n} kept measurements: median ${perSection.median.toFixed(2)}, ` +
+    `max ${perSection.max.toFixed(2)} CPUs; ${discarded} measurement(s) discarded as ` +
+    `disturbed (> ${DISTURBED_CPUS} CPUs); load average at start ${load0}`;
   results.backgroundPerSection = background;
 
   const text = table(rows);

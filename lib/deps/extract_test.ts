@@ -38,7 +38,10 @@ async function mtime(path: string): Promise<number> {
 
 const T0 = 1_600_000_000; // a fixed mtime, seconds
 const LONG_DIR = "lib/" + "d".repeat(60) + "/" + "e".repeat(60);
-const LONG_FILE = LONG_DIR + "/" + "f".repeat(70) + ".py"; // > 100 and > 155 chars
+/** 199 characters: GNU ././@LongLink, PAX path, or ustar's prefix + name split. */
+const LONG_FILE = LONG_DIR + "/" + "f".repeat(70) + ".py";
+/** A 120-character last component: no ustar split possible (GNU and PAX only). */
+const LONG_NAME = "g".repeat(120);
 
 /**
  * A source tree like a runtime's: an executable, a 0644 file, a 0777 file
@@ -62,6 +65,7 @@ async function makeTree(root: string): Promise<void> {
   await Deno.writeFile(`${root}/lib/open.sh`, enc.encode("x"));
   await Deno.chmod(`${root}/lib/open.sh`, 0o777);
   await Deno.writeFile(`${root}/${LONG_FILE}`, enc.encode("long"));
+  await Deno.writeFile(`${root}/lib/${LONG_NAME}`, enc.encode("longer"));
   await Deno.writeFile(`${root}/ro/inside.txt`, enc.encode("inside"));
   await Deno.chmod(`${root}/ro/inside.txt`, 0o444);
   for (
@@ -80,7 +84,7 @@ async function makeTree(root: string): Promise<void> {
 }
 
 /** Check what {@link makeTree} made, extracted under `dir`. */
-async function checkTree(dir: string): Promise<void> {
+async function checkTree(dir: string, options: { ustar?: boolean } = {}): Promise<void> {
   const text = (p: string) => Deno.readTextFile(`${dir}/${p}`);
   assert.equal(await text("bin/python3.11"), "#!/bin/sh\necho py\n");
   assert.equal(await mode(`${dir}/bin/python3.11`), 0o755);
@@ -101,6 +105,7 @@ async function checkTree(dir: string): Promise<void> {
   assert.equal(a.nlink, 2);
   // long names
   assert.equal(await text(LONG_FILE), "long");
+  if (!options.ustar) assert.equal(await text(`lib/${LONG_NAME}`), "longer");
   // mtimes of files and directories
   assert.equal(await mtime(`${dir}/bin/python3.11`), T0 + 7);
   assert.equal(await mtime(`${dir}/lib/python3.11/__pycache__/os.cpython-311.pyc`), T0 + 7);
@@ -158,11 +163,20 @@ for (const format of ["gnu", "posix", "ustar"]) {
     const s = await scratch();
     try {
       await makeTree(`${s.work}/src`);
-      // The long name takes GNU's ././@LongLink, a PAX header, or ustar's prefix field.
       const src = `${s.work}/src`;
-      await run("tar", [`--format=${format}`, "-czf", `${s.arch}/python.tgz`, "-C", src, "."]);
+      // ustar cannot hold LONG_NAME at all.
+      const exclude = format === "ustar" ? [`--exclude=${LONG_NAME}`] : [];
+      await run("tar", [
+        `--format=${format}`,
+        ...exclude,
+        "-czf",
+        `${s.arch}/python.tgz`,
+        "-C",
+        src,
+        ".",
+      ]);
       await extractArchive(`${s.arch}/python.tgz`, s.target);
-      await checkTree(s.target);
+      await checkTree(s.target, { ustar: format === "ustar" });
     } finally {
       await Deno.chmod(`${s.work}/src/ro`, 0o755);
       await Deno.remove(s.work, { recursive: true });
@@ -238,14 +252,20 @@ Deno.test("stripComponents drops leading components, '.' included, like GNU tar"
   try {
     await Deno.mkdir(`${s.work}/src/python-3.11.7/bin`, { recursive: true });
     await Deno.writeTextFile(`${s.work}/src/python-3.11.7/bin/python`, "py");
+    await Deno.link(
+      `${s.work}/src/python-3.11.7/bin/python`,
+      `${s.work}/src/python-3.11.7/bin/python3`,
+    );
     await run("tar", ["-czf", `${s.arch}/a.tgz`, "-C", `${s.work}/src`, "python-3.11.7"]);
     await run("tar", ["-czf", `${s.arch}/b.tgz`, "-C", `${s.work}/src`, "./python-3.11.7"]);
     await extractArchive(`${s.arch}/a.tgz`, `${s.out}/a`, { stripComponents: 1 });
     assert.equal(await Deno.readTextFile(`${s.out}/a/bin/python`), "py");
+    // the hard link's target is stripped too
+    assert.equal((await Deno.stat(`${s.out}/a/bin/python3`)).nlink, 2);
     await extractArchive(`${s.arch}/b.tgz`, `${s.out}/b`, { stripComponents: 2 });
     assert.equal(await Deno.readTextFile(`${s.out}/b/bin/python`), "py");
     await extractArchive(`${s.arch}/a.tgz`, `${s.out}/c`, { stripComponents: 2 });
-    assert.deepEqual(await list(`${s.out}/c`), ["python"]);
+    assert.deepEqual(await list(`${s.out}/c`), ["python", "python3"]);
     await extractArchive(`${s.arch}/a.tgz`, `${s.out}/d`, { stripComponents: 9 });
     assert.deepEqual(await list(`${s.out}/d`), []);
   } finally {
@@ -452,6 +472,10 @@ Deno.test("refuses zip entries that escape", async () => {
     }
     await Deno.writeFile(`${s.arch}/evil.zip`, data);
     await assertRefused(s, `${s.arch}/evil.zip`, "../xx", /climbs out/);
+    await Deno.remove(s.target, { recursive: true });
+    await Deno.symlink("/etc", `${s.arch}/src/etc`);
+    await run("zip", ["-q", "-y", `${s.arch}/etc.zip`, "etc"], `${s.arch}/src`);
+    await assertRefused(s, `${s.arch}/etc.zip`, "etc", /absolute path '\/etc'/);
   } finally {
     await Deno.remove(s.work, { recursive: true });
   }
@@ -495,7 +519,7 @@ Deno.test("truncated or corrupt .tar, .tar.xz and .zip; unknown formats", async 
       const data = await Deno.readFile(`${s.arch}/${name}`);
       await Deno.writeFile(`${s.arch}/${to}`, data.subarray(0, at(data.length)));
     };
-    await cut("full.tar", "cut.tar", (n) => n >> 1);
+    await cut("full.tar", "cut.tar", (n) => (n >> 1) + 100); // mid-block
     await cut("full.tar.xz", "cut.tar.xz", (n) => n - 100);
     await cut("full.zip", "cut.zip", (n) => n - 10);
     // One member, so that the middle of the zip is in its compressed data.
