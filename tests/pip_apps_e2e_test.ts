@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { pythonRuntime, skipReason, testManifest } from "./support/runtimes.ts";
+import { copy } from "./support/files.ts";
 import {
   assertStaged,
   cleanup,
@@ -142,6 +143,44 @@ Deno.test(
       });
     } finally {
       await cleanup(result);
+    }
+  },
+);
+
+Deno.test(
+  "nested -r with -e . installs the app editable, relocated to the runtime app dir",
+  opts,
+  async () => {
+    const m = await manifest311();
+    const app = await copy(fixture("setup_py_app"));
+    try {
+      await Deno.mkdir(join(app, "reqs"));
+      await Deno.writeTextFile(join(app, "requirements.txt"), "-r reqs/base.txt\n");
+      await Deno.writeTextFile(join(app, "reqs", "base.txt"), "-e .\n");
+      const result = await stageApp(app, { manifest: m.text });
+      try {
+        const droplet = assertStaged(result);
+        assert.match(result.log, /Successfully installed hello-pkg-1\.0\.0/);
+        await withRunningApp(droplet, async (url) => {
+          const res = await get(url);
+          assert.equal(res.status, 200);
+          // editable: the code is imported from the app dir, at its runtime location
+          assert.match(
+            res.body,
+            /^hello from an installed package at \/\S*\/home\/vcap\/app\/hello_pkg\/__init__\.py/,
+          );
+        });
+        const root = await extractDroplet(droplet);
+        try {
+          assert.deepEqual(await leakedStagingPaths(root), []);
+        } finally {
+          await Deno.remove(root, { recursive: true });
+        }
+      } finally {
+        await cleanup(result);
+      }
+    } finally {
+      await Deno.remove(app, { recursive: true });
     }
   },
 );
