@@ -9,17 +9,20 @@ import process from "node:process";
 import { programName } from "./lib/root.ts";
 import { BuildpackError, usage } from "./lib/errors.ts";
 import { Logger } from "./lib/log.ts";
-import { detect } from "./cmd/detect.ts";
-import { supply } from "./cmd/supply.ts";
-import { finalize } from "./cmd/finalize.ts";
-import { release } from "./cmd/release.ts";
-import { compile } from "./cmd/compile.ts";
-import { version } from "./cmd/version.ts";
 
 /** A phase: takes its arguments, returns the exit code. */
 export type Phase = (args: string[], log: Logger) => Promise<number>;
 
-const PHASES: Record<string, Phase> = { detect, supply, finalize, release, compile, version };
+// Loaded on demand: detect and release stay small and fast (no YAML, tar or
+// semver code), which keeps their start-up time and memory down.
+const PHASES: Record<string, () => Promise<Phase>> = {
+  detect: async () => (await import("./cmd/detect.ts")).detect,
+  supply: async () => (await import("./cmd/supply.ts")).supply,
+  finalize: async () => (await import("./cmd/finalize.ts")).finalize,
+  release: async () => (await import("./cmd/release.ts")).release,
+  compile: async () => (await import("./cmd/compile.ts")).compile,
+  version: async () => (await import("./cmd/version.ts")).version,
+};
 
 /** Choose the phase from argv[0]'s basename, else from the first argument. */
 export function choosePhase(
@@ -38,9 +41,9 @@ export async function main(argv0: string, args: string[]): Promise<number> {
   const log = new Logger(undefined, { debug: (Deno.env.get("BP_DEBUG") ?? "") !== "" });
   const { name, args: rest } = choosePhase(argv0, args);
   try {
-    const phase = name === undefined ? undefined : PHASES[name];
-    if (!phase) throw usage(name);
-    return await phase(rest, log);
+    const load = name === undefined ? undefined : PHASES[name];
+    if (!load) throw usage(name);
+    return await (await load())(rest, log);
   } catch (err) {
     if (err instanceof BuildpackError) {
       log.error(err.message);

@@ -43,7 +43,6 @@
 // @deno-types="@types/tar-stream"
 import tar from "tar-stream";
 import type { Readable } from "node:stream";
-import { Inflate } from "fflate";
 import {
   archiveEntryEscapes,
   archiveInvalid,
@@ -840,7 +839,10 @@ async function* zipData(
   start: number,
 ): AsyncGenerator<Uint8Array> {
   let out: Uint8Array[] = [];
-  const inflate = e.method === 8 ? new Inflate((chunk) => void out.push(chunk)) : undefined;
+  // fflate is loaded only for zips: tarballs, the usual case, never need it.
+  const inflate = e.method === 8
+    ? new (await import("fflate")).Inflate((chunk) => void out.push(chunk))
+    : undefined;
   let crc = 0xffffffff;
   let total = 0;
   let position = start;
