@@ -11,7 +11,7 @@ import { extractArchive } from "../lib/deps/extract.ts";
 import { pythonEnv } from "../lib/python/pip.ts";
 import { stagingEnv as depsStagingEnv } from "../lib/stage/staging_env.ts";
 import { freshStaging, stagingEnv } from "./staging.ts";
-import { removeTree, runChecked, runTimed, sync } from "./support.ts";
+import { runChecked, runTimed, sync } from "./support.ts";
 
 /** One by-hand staging: the two steps, ms. */
 export interface ByHandRun {
@@ -21,7 +21,7 @@ export interface ByHandRun {
   installed: string;
 }
 
-/** `tar xzf` into `<deps>/0/python` then pip, in fresh directories under `root`. */
+/** `tar xzf` into `<deps>/0/python` then pip, in fresh directories under `root` (left there). */
 export async function byHandStaging(
   root: string,
   tarball: string,
@@ -66,28 +66,24 @@ export async function byHandStaging(
   return { tarMs, pipMs, installed };
 }
 
-/** Python and pip versions of a runtime tarball (extracted into `scratch`). */
+/** Python and pip versions of a runtime tarball (extracted into `scratch`, left there). */
 export async function runtimeVersions(
   tarball: string,
   scratch: string,
 ): Promise<{ python: string; pip: string }> {
   await Deno.mkdir(scratch, { recursive: true });
-  try {
-    await runChecked("tar", ["xzf", tarball, "-C", scratch]);
-    const env = {
-      PATH: "/usr/bin:/bin",
-      LD_LIBRARY_PATH: join(scratch, "lib"),
-      PYTHONNOUSERSITE: "1",
-    };
-    const py = join(scratch, "bin", "python3");
-    const python = (await runChecked(py, ["-c", "import sys; print(sys.version.split()[0])"], {
-      env,
-    })).trim();
-    const pipVersion = (await runChecked(py, ["-m", "pip", "--version"], { env })).split(" ")[1];
-    return { python, pip: pipVersion };
-  } finally {
-    await removeTree(scratch);
-  }
+  await runChecked("tar", ["xzf", tarball, "-C", scratch]);
+  const env = {
+    PATH: "/usr/bin:/bin",
+    LD_LIBRARY_PATH: join(scratch, "lib"),
+    PYTHONNOUSERSITE: "1",
+  };
+  const py = join(scratch, "bin", "python3");
+  const python = (await runChecked(py, ["-c", "import sys; print(sys.version.split()[0])"], {
+    env,
+  })).trim();
+  const pipVersion = (await runChecked(py, ["-m", "pip", "--version"], { env })).split(" ")[1];
+  return { python, pip: pipVersion };
 }
 
 /** One round of the extraction race, ms. */
@@ -98,15 +94,17 @@ export interface ExtractRun {
 
 /**
  * `extractArchive` (in this process) and `tar xzf` (a child) of the same
- * tarball into fresh directories of `root`; the order alternates by `round`.
+ * tarball into fresh directories `<root>/<name>-{ours,tar}` (left there);
+ * `extractArchive` goes first when `oursFirst`.
  */
 export async function extractionRound(
   root: string,
   tarball: string,
-  round: number,
+  name: string,
+  oursFirst: boolean,
 ): Promise<ExtractRun> {
-  const ours = join(root, `extract-${round}`);
-  const gnu = join(root, `tar-${round}`);
+  const ours = join(root, `${name}-ours`);
+  const gnu = join(root, `${name}-tar`);
   await Deno.mkdir(gnu, { recursive: true });
   const timeOurs = async () => {
     await sync();
@@ -122,14 +120,12 @@ export async function extractionRound(
   };
   let extractArchiveMs: number;
   let tarMs: number;
-  if (round % 2 === 0) {
+  if (oursFirst) {
     extractArchiveMs = await timeOurs();
     tarMs = await timeTar();
   } else {
     tarMs = await timeTar();
     extractArchiveMs = await timeOurs();
   }
-  await removeTree(ours);
-  await removeTree(gnu);
   return { extractArchiveMs, tarMs };
 }

@@ -125,11 +125,11 @@ const s = (ms: number) => ms / 1000;
 /** KiB to MiB. */
 const mib = (kb: number) => kb / 1024;
 
-async function machine(tarball: string): Promise<Machine> {
+async function machine(tarball: string, run: string): Promise<Machine> {
   const cpu = (await Deno.readTextFile("/proc/cpuinfo").catch(() => "")).match(
     /^model name\s*:\s*(.*)$/m,
   )?.[1];
-  const versions = await runtimeVersions(tarball, join(WORK, "versions"));
+  const versions = await runtimeVersions(tarball, join(run, "versions"));
   const df = (await tryOutput("df", ["-T", WORK]))?.split("\n").pop()?.split(/\s+/)[1];
   return {
     date: new Date().toISOString(),
@@ -163,6 +163,36 @@ async function probe(env: Record<string, string>, cwd: string, args: string[]): 
   return kb;
 }
 
+/**
+ * ext4 without a journal (this machine's) skips inodes deleted in the last
+ * 60 s when it allocates new ones, at a cost in kernel time per file: when
+ * the previous run's trees were removed less than that ago, wait it out.
+ */
+async function settleAfterDeletions(work: string): Promise<void> {
+  const mtime = (await Deno.stat(work).catch(() => undefined))?.mtime?.getTime();
+  const wait = mtime === undefined ? 0 : mtime + 65_000 - Date.now();
+  if (wait > 0 && wait <= 65_000) {
+    progress(
+      `the last run's trees were deleted ${((65_000 - wait) / 1000).toFixed(0)} s ago; ` +
+        `waiting ${(wait / 1000).toFixed(0)} s (see bench/README.md, noise control)`,
+    );
+    await new Promise((r) => setTimeout(r, wait));
+  }
+}
+
+/** Every tree stays until the end: make sure they fit (about 0.6 GB a round). */
+async function checkFreeSpace(dir: string, runs: number): Promise<void> {
+  const line = (await tryOutput("df", ["-Pk", dir]))?.split("\n").pop()?.split(/\s+/);
+  const freeKb = Number(line?.[3]);
+  const needKb = (1 + runs * 0.6) * 1024 * 1024;
+  if (Number.isFinite(freeKb) && freeKb < needKb) {
+    throw new Error(
+      `bench: ${dir} has ${(freeKb / 2 ** 20).toFixed(1)} GB free; ${runs} runs need about ` +
+        `${(needKb / 2 ** 20).toFixed(1)} GB (every tree is kept until the measurements end)`,
+    );
+  }
+}
+
 async function main(): Promise<void> {
   const { runs, only, write, keep, maxWaitMs } = parseCli();
   const runtime = await pythonRuntime("3.11");
@@ -175,16 +205,22 @@ async function main(): Promise<void> {
     console.error("bench: pip has no local mirror configured (pip config list); cannot stage");
     Deno.exit(1);
   }
-  await removeTree(WORK);
-  await Deno.mkdir(WORK, { recursive: true });
+  // Nothing is deleted until every measurement is taken: on ext4, files
+  // created within a minute of mass deletions cost several times more kernel
+  // time (the inode allocator skips recently deleted inodes), which made
+  // whichever extraction came first after a deletion look slow.
+  await settleAfterDeletions(WORK);
+  const run = join(WORK, `run-${new Date().toISOString().replace(/[:.]/g, "-")}`);
+  await Deno.mkdir(run, { recursive: true });
+  await checkFreeSpace(run, runs);
   const time = only.has("rss") ? await gnuTime() : undefined;
   const sampling = canSampleProc();
   if (only.has("rss") && !time) {
     progress("GNU time (/usr/bin/time) not found: no %M figures (apt-get install -y time)");
   }
   if (only.has("rss") && !sampling) progress("/proc sampling unavailable: no per-process peaks");
-  const info = await machine(runtime.tarball);
-  progress(`${runs} run(s) of ${[...only].join(", ")}; work dir ${WORK}`);
+  const info = await machine(runtime.tarball, run);
+  progress(`${runs} run(s) of ${[...only].join(", ")}; work dir ${run}`);
   const load0 = (await Deno.readTextFile("/proc/loadavg")).split(" ")[0];
   const cpu0 = cpuTicks();
   const wall0 = performance.now();
@@ -221,7 +257,7 @@ async function main(): Promise<void> {
     }
   };
 
-  const bp = await prepareBuildpack(join(WORK, "buildpack"), runtime);
+  const bp = await prepareBuildpack(join(run, "buildpack"), runtime);
   const rows: Row[] = [];
   const add = (row: Row) => rows.push(row);
   const results: Record<string, unknown> = { machine: info, runs };
@@ -229,17 +265,16 @@ async function main(): Promise<void> {
   // Warm deno's module cache for the buildpack copy (a release build is
   // compiled: it has nothing to transpile). Untimed.
   {
-    const dirs = await freshStaging(join(WORK, "warmup"));
+    const dirs = await freshStaging(join(run, "warmup"));
     const r = await runPhase(bp, "detect", [dirs.buildDir], stagingEnv(dirs.home, pip), dirs.home);
     if (r.code !== 0) throw new Error(`bin/detect failed: ${r.stderr}`);
-    await removeTree(dirs.root);
   }
 
   if (only.has("detect")) {
     progress("detect");
-    const dirs = await freshStaging(join(WORK, "detect"));
+    const dirs = await freshStaging(join(run, "detect"));
     const env = stagingEnv(dirs.home, pip);
-    const empty = join(WORK, "empty.ts");
+    const empty = join(run, "empty.ts");
     await Deno.writeTextFile(empty, "export {};\n");
     const config = join(bp, "deno.json");
     const emptyArgs = ["run", "-A", "--no-prompt", "--quiet", "--frozen", `--config=${config}`];
@@ -268,31 +303,32 @@ async function main(): Promise<void> {
       values: floor,
     });
     results.detect = { detect, denoEmpty: floor };
-    await removeTree(dirs.root);
   }
 
   // A first cold staging, untimed: it fills the page cache (wheels, deno's
   // modules) and its app cache is the "previous staging" of every warm run.
-  const warmCache = join(WORK, "warm-cache", "final");
+  const warmCache = join(run, "warm-cache", "final");
   if (only.has("cold") || only.has("warm") || only.has("rss")) {
     progress("priming staging (untimed)");
-    const dirs = await freshStaging(join(WORK, "prime"), warmCache);
+    const dirs = await freshStaging(join(run, "prime"), warmCache);
     await stageOnce(bp, dirs, pip, "cold");
-    await removeTree(dirs.root);
   }
   if (only.has("extract")) {
     // One untimed round: the extractor JIT-warm, the tarball in the page cache.
-    await extractionRound(join(WORK, "extract"), runtime.tarball, 1);
+    await extractionRound(join(run, "extract"), runtime.tarball, "warmup", true);
   }
 
   const cold: StagingResult[] = [];
   const warm: StagingResult[] = [];
   const byHand: { tar: number; pip: number; installed: string }[] = [];
   const extraction: { ours: number; tar: number }[] = [];
+  const extractionTmpfs: { ours: number; tar: number }[] = [];
+  const tmpfs = await Deno.makeTempDir({ dir: "/dev/shm", prefix: "bench-extract-" })
+    .catch(() => undefined);
   const rss: Record<"cold" | "warm", StagingResult[]> = { cold: [], warm: [] };
 
   const staging = async (kind: "cold" | "warm", name: string, measureRss = false) => {
-    const dirs = await freshStaging(join(WORK, name), kind === "warm" ? warmCache : undefined);
+    const dirs = await freshStaging(join(run, name), kind === "warm" ? warmCache : undefined);
     await sync();
     const r = await stageOnce(
       bp,
@@ -301,7 +337,6 @@ async function main(): Promise<void> {
       kind,
       measureRss ? { gnuTime: time, sample: sampling } : {},
     );
-    await removeTree(dirs.root);
     return r;
   };
 
@@ -317,21 +352,26 @@ async function main(): Promise<void> {
     }
     if (only.has("overhead")) {
       progress(`${round}: by hand, tar xzf + pip install`);
-      const root = join(WORK, `by-hand-${i}`);
-      const r = await measured(`${round} by hand`, async () => {
-        const r = await byHandStaging(root, runtime.tarball, pip);
-        await removeTree(root);
-        return r;
-      });
+      const r = await measured(
+        `${round} by hand`,
+        () => byHandStaging(join(run, `by-hand-${i}`), runtime.tarball, pip),
+      );
       byHand.push({ tar: r.tarMs, pip: r.pipMs, installed: r.installed });
     }
     if (only.has("extract")) {
       progress(`${round}: extractArchive vs tar xzf`);
       const r = await measured(
         `${round} extract`,
-        () => extractionRound(join(WORK, "extract"), runtime.tarball, i),
+        () => extractionRound(join(run, "extract"), runtime.tarball, `round-${i}`, i % 2 === 0),
       );
       extraction.push({ ours: r.extractArchiveMs, tar: r.tarMs });
+      if (tmpfs) {
+        const t = await measured(
+          `${round} extract on tmpfs`,
+          () => extractionRound(tmpfs, runtime.tarball, `round-${i}`, i % 2 === 0),
+        );
+        extractionTmpfs.push({ ours: t.extractArchiveMs, tar: t.tarMs });
+      }
     }
     if (only.has("rss") && (time || sampling)) {
       progress(`${round}: supply memory, cold and warm`);
@@ -488,6 +528,20 @@ async function main(): Promise<void> {
     });
     results.extract = { extractArchive: ours, tar };
   }
+  if (extractionTmpfs.length) {
+    const ours = extractionTmpfs.map((r) => s(r.ours));
+    const tar = extractionTmpfs.map((r) => s(r.tar));
+    add({ group: "extract", name: "on tmpfs (/dev/shm): extractArchive", unit: "s", values: ours });
+    add({ group: "extract", name: "on tmpfs (/dev/shm): GNU tar xzf", unit: "s", values: tar });
+    add({
+      group: "extract",
+      name: "on tmpfs: ratio (median of per-round ratios)",
+      unit: "x",
+      values: extractionTmpfs.map((r) => r.ours / r.tar),
+    });
+    results.extractTmpfs = { extractArchive: ours, tar };
+  }
+  if (tmpfs) await removeTree(tmpfs);
 
   if (rss.cold.length) {
     for (const kind of ["cold", "warm"] as const) {
@@ -525,7 +579,7 @@ async function main(): Promise<void> {
       results[`rss_${kind}`] = list.map((r) => ({ gnuTimeKb: r.maxRssKb, peaks: r.peaks }));
     }
     // Where the deno peak comes from: the module graph alone, and extraction alone.
-    const dirs = await freshStaging(join(WORK, "probe"));
+    const dirs = await freshStaging(join(run, "probe"));
     const env = stagingEnv(dirs.home, pip);
     await probe(env, dirs.home, ["baseline"]); // fills deno's cache for the probe
     const base: number[] = [];
@@ -534,9 +588,7 @@ async function main(): Promise<void> {
       base.push(mib(await probe(env, dirs.home, ["baseline"])));
       const target = join(dirs.root, `x-${i}`);
       extract.push(mib(await probe(env, dirs.home, ["extract", runtime.tarball, target])));
-      await removeTree(target);
     }
-    await removeTree(dirs.root);
     add({
       group: "rss",
       name: "deno loading the buildpack's modules, nothing else (bench/probe.ts)",
@@ -587,11 +639,13 @@ async function main(): Promise<void> {
   } else {
     progress("bench/README.md not rewritten (--only or --no-write)");
   }
-  if (!keep) {
-    for (const e of await Array.fromAsync(Deno.readDir(WORK))) {
-      if (e.name !== "results.json") await removeTree(join(WORK, e.name));
-    }
+  // Now the deletions: this run's trees (unless --keep) and any left by
+  // earlier runs that did not finish.
+  for (const e of await Array.fromAsync(Deno.readDir(WORK))) {
+    if (e.name === "results.json" || (keep && join(WORK, e.name) === run)) continue;
+    await removeTree(join(WORK, e.name));
   }
+  if (keep) progress(`scratch trees kept in ${run}`);
 }
 
 if (import.meta.main) await main();
