@@ -129,3 +129,22 @@ export async function extractionRound(
   }
   return { extractArchiveMs, tarMs };
 }
+
+/**
+ * Decompression alone, ms: `DecompressionStream("gzip")` over the file in
+ * this process (what extractArchive inflates with) and `gzip -dc` to
+ * /dev/null (what GNU tar runs beside itself).
+ */
+export async function inflateOnly(tarball: string): Promise<{ streamMs: number; gzipMs: number }> {
+  let t = performance.now();
+  {
+    using file = await Deno.open(tarball);
+    let n = 0;
+    for await (const c of file.readable.pipeThrough(new DecompressionStream("gzip"))) n += c.length;
+    if (n === 0) throw new Error(`${tarball} inflated to nothing`);
+  }
+  const streamMs = performance.now() - t;
+  t = performance.now();
+  await runChecked("sh", ["-c", 'exec gzip -dc < "$1" > /dev/null', "sh", tarball]);
+  return { streamMs, gzipMs: performance.now() - t };
+}

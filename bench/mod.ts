@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { pythonRuntime } from "../tests/support/runtimes.ts";
 import { mirrorEnv } from "../tests/support/pip_mirror.ts";
-import { byHandStaging, extractionRound, runtimeVersions } from "./by_hand.ts";
+import { byHandStaging, extractionRound, inflateOnly, runtimeVersions } from "./by_hand.ts";
 import {
   denoDir,
   EXAMPLE_APP,
@@ -323,6 +323,7 @@ async function main(): Promise<void> {
   const byHand: { tar: number; pip: number; installed: string }[] = [];
   const extraction: { ours: number; tar: number }[] = [];
   const extractionTmpfs: { ours: number; tar: number }[] = [];
+  const inflate: { streamMs: number; gzipMs: number }[] = [];
   const tmpfs = await Deno.makeTempDir({ dir: "/dev/shm", prefix: "bench-extract-" })
     .catch(() => undefined);
   const rss: Record<"cold" | "warm", StagingResult[]> = { cold: [], warm: [] };
@@ -365,6 +366,7 @@ async function main(): Promise<void> {
         () => extractionRound(join(run, "extract"), runtime.tarball, `round-${i}`, i % 2 === 0),
       );
       extraction.push({ ours: r.extractArchiveMs, tar: r.tarMs });
+      inflate.push(await measured(`${round} inflate`, () => inflateOnly(runtime.tarball)));
       if (tmpfs) {
         const t = await measured(
           `${round} extract on tmpfs`,
@@ -526,7 +528,19 @@ async function main(): Promise<void> {
       values: [],
       median: summarize(ours).median / summarize(tar).median,
     });
-    results.extract = { extractArchive: ours, tar };
+    add({
+      group: "extract",
+      name: "  inflate alone: DecompressionStream (extractArchive's, same thread)",
+      unit: "s",
+      values: inflate.map((r) => s(r.streamMs)),
+    });
+    add({
+      group: "extract",
+      name: "  inflate alone: gzip -dc > /dev/null (tar's, its own process)",
+      unit: "s",
+      values: inflate.map((r) => s(r.gzipMs)),
+    });
+    results.extract = { extractArchive: ours, tar, inflate };
   }
   if (extractionTmpfs.length) {
     const ours = extractionTmpfs.map((r) => s(r.ours));
