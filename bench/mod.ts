@@ -644,7 +644,7 @@ async function main(): Promise<void> {
       background: load,
       gnuTime: time !== undefined,
       app: EXAMPLE_APP.slice(REPO.length + 1),
-      runtime: `${runtime.version} (${runtime.tarball.split("/").pop()}, ${
+      runtime: `${runtime.tarball.split("/").pop()} (${
         ((await Deno.stat(runtime.tarball)).size / 1e6).toFixed(1)
       } MB)`,
       denoDir: denoDir(),

@@ -110,7 +110,7 @@ export async function updateReadme(path: string, r: ReadmeResults): Promise<void
     `- machine: ${m.nproc} CPUs (${m.cpu}), ${m.memoryGiB.toFixed(1)} GiB memory, ` +
     `Linux ${m.kernel}, work dir on ${m.filesystem}`,
     `- ${m.deno}`,
-    `- CPython ${m.python} runtime ${r.runtime}, bundled pip ${m.pip}; app \`${r.app}\``,
+    `- runtime: CPython ${m.python} from ${r.runtime}, bundled pip ${m.pip}; app \`${r.app}\``,
     `- ${m.tar}; GNU time: ${r.gnuTime ? "yes" : "not installed (no %M figures)"}`,
     `- background load: ${r.background}`,
     `- dev shim with \`DENO_DIR=${r.denoDir}\` (module cache warmed before timing)`,
@@ -132,4 +132,7 @@ export async function updateReadme(path: string, r: ReadmeResults): Promise<void
     ? text.slice(0, a) + block + text.slice(b + END.length)
     : `${text}${text && !text.endsWith("\n") ? "\n" : ""}\n${block}\n`;
   await Deno.writeTextFile(path, text);
+  // Keep `deno fmt --check` (CI) clean: let deno align the table.
+  await new Deno.Command(Deno.execPath(), { args: ["fmt", "--quiet", path], stdout: "null" })
+    .output();
 }

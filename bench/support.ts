@@ -246,9 +246,13 @@ export class TreeSampler {
   }
 }
 
-/** `/usr/bin/time` when it is GNU time (understands `-f %M -o FILE`). */
+/**
+ * `/usr/bin/time` (or `$BENCH_GNU_TIME`; empty disables it) when it is GNU
+ * time (understands `-f %M -o FILE`).
+ */
 export async function gnuTime(): Promise<string | undefined> {
-  const path = "/usr/bin/time";
+  const path = Deno.env.get("BENCH_GNU_TIME") ?? "/usr/bin/time";
+  if (!path) return undefined;
   try {
     const file = await Deno.makeTempFile({ prefix: "bench-time-" });
     try {
