@@ -1,25 +1,68 @@
 /**
  * `bin/finalize BUILD_DIR CACHE_DIR DEPS_DIR DEPS_IDX PROFILE_DIR`: the final
- * buildpack's last steps: app hooks, the launch environment of every deps
- * dir, the cache metadata and the closing line.
+ * buildpack's last steps: Django's collectstatic, the app's post_compile
+ * hook, the default web process, the launch environment of every deps dir,
+ * the cache metadata and the closing line.
  * @module
  */
+import { join } from "node:path";
 import type { Logger } from "../lib/log.ts";
-import { stagingContext } from "../lib/stage/context.ts";
+import { ownDepsDir, type StagingContext, stagingContext } from "../lib/stage/context.ts";
 import { runHook } from "../lib/stage/hooks.ts";
 import { stagingEnv } from "../lib/stage/staging_env.ts";
 import { writeProfileDir } from "../lib/stage/multi_supply.ts";
 import { writeMetadata } from "../lib/stage/metadata.ts";
 import { seconds, stagingElapsed } from "../lib/stage/timer.ts";
+import { pythonEnv } from "../lib/python/pip.ts";
+import { installedDistributions, sitePackagesDir } from "../lib/python/site_packages.ts";
+import { collectStatic } from "../lib/django/collectstatic.ts";
+import { defaultWebProcess, findWsgiModules, launchYaml } from "../lib/stage/web_process.ts";
 
 /** The finalize phase. */
 export async function finalize(args: string[], log: Logger): Promise<number> {
   const ctx = stagingContext("finalize", args, log);
   const env = stagingEnv(ctx.depsDir, Deno.env.toObject());
+  const installed = installedPackages(ctx);
+  await collectStatic({
+    buildDir: ctx.buildDir,
+    pythonDir: join(ownDepsDir(ctx), "python"),
+    djangoInstalled: installed.includes("django"),
+    env: appPythonEnv(ctx, env),
+    log,
+  });
   await runHook("post_compile", { buildDir: ctx.buildDir, env, log });
+  await writeDefaultWebProcess(ctx, installed);
   await writeProfileDir(ctx.depsDir, ctx.profileDir!);
   await writeMetadata(ctx.cacheDir, ctx.buildpackVersion);
   const elapsed = await stagingElapsed(ctx.cacheDir, Date.now());
   log.step(`Python buildpack finished${elapsed === undefined ? "" : ` in ${seconds(elapsed)}`}`);
   return 0;
+}
+
+function installedPackages(ctx: StagingContext): string[] {
+  const sp = sitePackagesDir(join(ownDepsDir(ctx), "python"));
+  return sp ? installedDistributions(sp) : [];
+}
+
+/** The staged python's env; HOME is the app, as at runtime, for relocated `.pth` paths. */
+function appPythonEnv(ctx: StagingContext, env: Record<string, string>): Record<string, string> {
+  return {
+    ...pythonEnv(env, { cacheDir: ctx.cacheDir, depsIdxDir: ownDepsDir(ctx) }),
+    HOME: ctx.buildDir,
+  };
+}
+
+async function writeDefaultWebProcess(ctx: StagingContext, installed: string[]): Promise<void> {
+  const procfile = await Deno.stat(join(ctx.buildDir, "Procfile")).then(() => true, () => false);
+  const web = defaultWebProcess({
+    gunicorn: installed.includes("gunicorn"),
+    procfile,
+    modules: findWsgiModules(ctx.buildDir),
+  });
+  if (web.command) {
+    await Deno.writeTextFile(join(ownDepsDir(ctx), "launch.yml"), launchYaml(web.command));
+    ctx.log.info(`Default web process: ${web.command} (${web.reason})`);
+  } else {
+    ctx.log.info(`No default web process: ${web.reason}`);
+  }
 }

@@ -17,9 +17,17 @@ import {
 } from "../lib/python/version_sources.ts";
 import { deprecationWarning, newerPatchWarning } from "../lib/deps/warnings.ts";
 import { DependencyInstaller } from "../lib/deps/install.ts";
-import { installRuntime, linkRuntime } from "../lib/python/runtime.ts";
-import { fingerprint, inputDigests, planInstall } from "../lib/python/install_plan.ts";
-import { pythonEnv } from "../lib/python/pip.ts";
+import { installRuntime, linkRuntime, type RuntimeResult } from "../lib/python/runtime.ts";
+import {
+  fingerprint,
+  inputDigests,
+  type InstallPlan,
+  planInstall,
+} from "../lib/python/install_plan.ts";
+import { type PipContext, pythonEnv } from "../lib/python/pip.ts";
+import { pipChoice, preparePip } from "../lib/python/pip_version.ts";
+import { installBuildBackends } from "../lib/python/build_backends.ts";
+import { downloadNltkData } from "../lib/python/nltk.ts";
 import { installPackages } from "../lib/python/packages.ts";
 import { writeLaunchFiles } from "../lib/stage/launch_files.ts";
 import { saveEnvironment } from "../lib/python/environment_cache.ts";
@@ -40,6 +48,8 @@ export async function supply(args: string[], log: Logger): Promise<number> {
   await makeDepsDirs(ctx);
 
   const python = await choosePythonVersion(ctx, manifest);
+  pipChoice(Deno.env.get("BP_PIP_VERSION")); // a bad BP_PIP_VERSION fails before any download
+  const plan = await planInstall(ctx.buildDir, { env: Deno.env.toObject() });
   const installer = new DependencyInstaller({ root: ctx.root, cacheDir: ctx.cacheDir, log });
   const depsIdxDir = ownDepsDir(ctx);
   const runtime = await installRuntime(python, {
@@ -51,30 +61,19 @@ export async function supply(args: string[], log: Logger): Promise<number> {
     log,
   });
 
-  const plan = await planInstall(ctx.buildDir);
-  const pipEnv = pythonEnv(stagingEnv(ctx.depsDir, Deno.env.toObject()), {
-    cacheDir: ctx.cacheDir,
-    depsIdxDir,
-  });
-  const print = fingerprint(plan, { runtimeSha256: python.sha256, env: Deno.env.toObject() });
-  const inputs = inputDigests(plan, Deno.env.toObject());
-  const action = await installPackages(plan, {
-    pip: {
-      pythonDir: join(depsIdxDir, "python"),
-      depsIdxDir,
-      buildDir: ctx.buildDir,
-      env: pipEnv,
-      log,
-    },
+  const { print, inputs, action, nltkData } = await installAppPackages(ctx, {
+    plan,
+    manifest,
+    installer,
     runtime,
-    fingerprint: print,
-    inputs,
+    runtimeSha256: python.sha256,
   });
 
   await linkRuntime(depsIdxDir);
   await writeLaunchFiles(depsIdxDir, {
     depsIdx: ctx.depsIdx,
     buildpackVersion: ctx.buildpackVersion,
+    nltkData,
   });
   await saveEnvironment(ctx.cacheDir, join(depsIdxDir, "python"), {
     schema: 1,
@@ -91,6 +90,57 @@ export async function supply(args: string[], log: Logger): Promise<number> {
       `packages ${action} (supply took ${seconds(Date.now() - started)})`,
   );
   return 0;
+}
+
+/**
+ * pip (BP_PIP_VERSION), the app's packages (build backends first for
+ * vendored sdists) and NLTK corpora, with generated requirements files in a
+ * scratch dir outside the app that is removed afterwards.
+ */
+async function installAppPackages(
+  ctx: StagingContext,
+  options: {
+    plan: InstallPlan;
+    manifest: Manifest;
+    installer: DependencyInstaller;
+    runtime: RuntimeResult;
+    runtimeSha256: string;
+  },
+) {
+  const { plan, installer } = options;
+  const hostEnv = Deno.env.toObject();
+  const depsIdxDir = ownDepsDir(ctx);
+  const scratchDir = await Deno.makeTempDir({ prefix: "python-buildpack-" });
+  try {
+    const pip: PipContext = {
+      pythonDir: join(depsIdxDir, "python"),
+      depsIdxDir,
+      buildDir: ctx.buildDir,
+      env: pythonEnv(stagingEnv(ctx.depsDir, hostEnv), { cacheDir: ctx.cacheDir, depsIdxDir }),
+      log: ctx.log,
+      scratchDir,
+    };
+    const deps = { manifest: options.manifest, stack: ctx.stack, installer, scratchDir };
+    await preparePip(hostEnv.BP_PIP_VERSION, { ...deps, pip });
+    const print = fingerprint(plan, { runtimeSha256: options.runtimeSha256, env: hostEnv });
+    const inputs = inputDigests(plan, hostEnv);
+    const action = await installPackages(plan, {
+      pip,
+      runtime: options.runtime,
+      fingerprint: print,
+      inputs,
+      prepare: plan.vendorSdists ? () => installBuildBackends(pip, deps) : undefined,
+    });
+    const nltkData = await downloadNltkData({
+      buildDir: ctx.buildDir,
+      pythonDir: pip.pythonDir,
+      env: pip.env,
+      log: ctx.log,
+    });
+    return { print, inputs, action, nltkData };
+  } finally {
+    await Deno.remove(scratchDir, { recursive: true }).catch(() => {});
+  }
 }
 
 async function checkStack(ctx: StagingContext): Promise<Manifest> {

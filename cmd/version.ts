@@ -9,11 +9,20 @@ import { buildpackRoot } from "../lib/root.ts";
 import { readBuildpackVersion } from "../lib/stage/context.ts";
 import { parse } from "yaml";
 
-/** Print version, Deno version, stack, target and the manifest's sha256. */
+/**
+ * Print the buildpack version, the Deno version it runs on (in a release
+ * zip: the denort it was compiled with), the stack its manifest is for
+ * (`any` when it serves every stack), the target and the manifest's sha256.
+ */
 export async function version(_args: string[], _log: Logger): Promise<number> {
   const root = buildpackRoot();
   const manifest = await Deno.readFile(join(root, "manifest.yml")).catch(() => undefined);
-  const stack = manifest ? (parse(new TextDecoder().decode(manifest))?.stack ?? "any") : "unknown";
+  let stack = "unknown";
+  try {
+    if (manifest) stack = parse(new TextDecoder().decode(manifest))?.stack ?? "any";
+  } catch {
+    stack = "unknown (manifest.yml is not valid YAML)";
+  }
   console.log(
     [
       `python-buildpack ${readBuildpackVersion(root)}`,

@@ -285,3 +285,221 @@ export function hookFailed(hook: string, code: number): BuildpackError {
       `Fix ${hook} in the app, or remove it if the app no longer needs it.`,
   );
 }
+
+/** Django's collectstatic failed (CF's wording, plus the switch to turn it off). */
+export function collectstaticFailed(managePy: string): BuildpackError {
+  return new BuildpackError(
+    `Error while running '$ python ${managePy} collectstatic --noinput'.\n` +
+      "See traceback above for details.\n" +
+      "You may need to update application code to resolve this error.\n" +
+      "Or, you can disable collectstatic for this application:\n" +
+      "   $ cf set-env <app> DISABLE_COLLECTSTATIC 1",
+  );
+}
+
+/** `BP_PIP_VERSION` is neither unset nor `latest` (CF's grep-able first line). */
+export function invalidPipVersion(value: string): BuildpackError {
+  return new BuildpackError(
+    `Could not install pip: invalid pip version: ${value}\n` +
+      "BP_PIP_VERSION accepts only `latest` (the pip shipped with this buildpack); " +
+      "leave it unset to use the pip of the Python runtime.\n" +
+      "Fix it with `cf set-env <app> BP_PIP_VERSION latest` or `cf unset-env <app> BP_PIP_VERSION`, then restage.",
+  );
+}
+
+/** `BP_PIP_VERSION=latest` but the manifest has no pip for the stack. */
+export function pipNotInManifest(stack: string): BuildpackError {
+  return new BuildpackError(
+    `Could not install pip: BP_PIP_VERSION is latest, but this buildpack's manifest has no pip dependency for stack ${stack}.\n` +
+      "Unset BP_PIP_VERSION (`cf unset-env <app> BP_PIP_VERSION`) to use the pip of the Python " +
+      "runtime, or use a buildpack release that ships pip for this stack.",
+  );
+}
+
+/** A vendored (no index) pip install failed; `missing` are the names pip could not find. */
+export function vendoredInstallFailed(
+  missing: string[],
+  options: { output: string; shown: boolean },
+): BuildpackError {
+  const tail = options.output.trimEnd().split("\n").slice(-20).join("\n");
+  return new BuildpackError(
+    "Running pip install failed. You need to include all dependencies in the vendor directory.\n" +
+      (missing.length
+        ? `Not found in vendor/: ${missing.join(", ")}.\n`
+        : "pip's output above names the package that failed.\n") +
+      (options.shown ? "" : `pip's output ends with:\n${tail}\n`) +
+      "Run `pip download -r requirements.txt -d vendor --only-binary=:all:` for the stack's " +
+      "Python version and platform (--python-version, --platform manylinux2014_x86_64), " +
+      "then push again; or remove vendor/ to install from the package index.",
+  );
+}
+
+/** The app has a Pipfile but no Pipfile.lock (and no requirements.txt). */
+export function pipfileWithoutLock(): BuildpackError {
+  return new BuildpackError(
+    "Could not install packages: the app has a Pipfile but no Pipfile.lock (and no requirements.txt).\n" +
+      "Staging installs exactly what Pipfile.lock pins, so that every staging gets the same packages; " +
+      "this buildpack does not resolve a Pipfile itself.\n" +
+      "Run `pipenv lock` in the app directory and push Pipfile.lock with the app " +
+      "(or push a requirements.txt: `pipenv requirements > requirements.txt`).",
+  );
+}
+
+/** Pipfile.lock cannot be turned into requirements. */
+export function pipfileLockUnusable(file: string, detail: string): BuildpackError {
+  return new BuildpackError(
+    `Could not install packages from ${file}: ${detail}.\n` +
+      `Regenerate it with \`pipenv lock\` and push it again` +
+      (/\$\{/.test(detail)
+        ? ", or set the variable with `cf set-env <app> NAME VALUE` and restage."
+        : "."),
+  );
+}
+
+/** `python -m nltk.downloader` failed for the ids in nltk.txt. `server` is redacted here. */
+export function nltkDownloadFailed(
+  ids: string[],
+  options: { detail: string; server?: string },
+): BuildpackError {
+  const server = options.server
+    ? options.server.replace(/\/\/[^/@\s]*@/, "//-redacted-@")
+    : "the NLTK default index (raw.githubusercontent.com)";
+  return new BuildpackError(
+    `Could not download the NLTK packages listed in nltk.txt (${ids.join(" ")}): ${options.detail}\n` +
+      `The downloader used ${server}.\n` +
+      "Check the package ids in nltk.txt, that the index is reachable from staging (proxies), " +
+      "or point NLTK_DOWNLOAD_URL at a reachable index.xml (`cf set-env <app> NLTK_DOWNLOAD_URL URL`).",
+  );
+}
+
+/** The app has an environment.yml but the manifest offers no miniforge for the stack. */
+export function condaNotOffered(stack: string, stacks: string[]): BuildpackError {
+  return new BuildpackError(
+    `Could not install conda: this buildpack's manifest has no miniforge dependency for stack ${stack}` +
+      ` (it has one for: ${stacks.join(", ") || "no stack"}).\n` +
+      "The app has an environment.yml, so it is staged with conda (Miniforge). Push it with one of " +
+      "those stacks (cf push -s STACK), use a buildpack whose manifest offers miniforge for " +
+      `${stack}, or replace environment.yml with a requirements.txt to install with pip.`,
+  );
+}
+
+/** The Miniforge installer exited non-zero (its output is in the log). */
+export function condaInstallFailed(code: number): BuildpackError {
+  return new BuildpackError(
+    `Could not install conda: Error installing miniforge: exit status ${code}\n` +
+      "The Miniforge installer's output is above. Check that the disk is not full and that the " +
+      "manifest's miniforge dependency is a Miniforge installer (.sh) for this stack.",
+  );
+}
+
+/** `conda env update` or `conda clean` exited non-zero (its output is in the log). */
+export function condaEnvUpdateFailed(
+  command: "conda env update" | "conda clean",
+  code: number,
+): BuildpackError {
+  const fix = command === "conda env update"
+    ? "Read conda's output above for the package that failed. Check environment.yml for typos " +
+      "and for packages or versions its channels do not have, that the channels (and any pip " +
+      "index) are reachable from staging (http_proxy, https_proxy; CONDA_SSL_VERIFY for a " +
+      "channel with its own CA), and that its pip: section installs (PIP_* variables reach pip)."
+    : "conda's output is above. Check that the disk is not full; restaging usually helps.";
+  return new BuildpackError(
+    `Could not update conda env: Could not run ${command}: exit status ${code}\n${fix}`,
+  );
+}
+
+/** `deno task package` was called wrongly. */
+export function packageUsage(problem: string): BuildpackError {
+  return new BuildpackError(
+    `package: ${problem}.\n` +
+      "Usage: deno task package --stack STACK|any [--cached] [--version V] [--out FILE]\n" +
+      "         [--binary PATH] [--dependency-dir DIR] [--download-cache DIR]",
+    { exitCode: 2 },
+  );
+}
+
+/** `--stack` names a stack the manifest has no dependencies for. */
+export function packageStackUnknown(file: string, stack: string, stacks: string[]): BuildpackError {
+  return new BuildpackError(
+    `package: ${file} has no dependencies for stack '${stack}'.\n` +
+      `Its stacks are: ${stacks.join(", ") || "(none)"}. ` +
+      "Pass one of them to --stack, or --stack any for a zip that serves every stack.",
+    { exitCode: 2 },
+  );
+}
+
+/** `deno compile` has no denort base binary and cannot download one. */
+export function packageDenortMissing(
+  options: { denoVersion: string; target: string; cachePath: string; reason: string },
+): BuildpackError {
+  const { denoVersion, target, cachePath, reason } = options;
+  const zip = `denort-${target}.zip`;
+  return new BuildpackError(
+    `package: cannot compile bin/buildpack: 'deno compile' needs the denort runtime of Deno ${denoVersion} for ${target}, and there is none here:\n` +
+      "  - DENORT_BIN is not set\n" +
+      `  - ${cachePath} does not exist\n` +
+      `  - https://dl.deno.land is not reachable (${reason})\n` +
+      "Nothing was built. Provide denort in one of these ways and run the packager again:\n" +
+      `  1. On a connected machine download https://dl.deno.land/release/v${denoVersion}/${zip}\n` +
+      `     (or https://github.com/denoland/deno/releases/download/v${denoVersion}/${zip}) and bring it here, then\n` +
+      `     either put the zip unchanged at ${cachePath}\n` +
+      `     or unzip it and set DENORT_BIN=/path/to/denort (the denort executable of exactly Deno ${denoVersion}, NOT the deno CLI).\n` +
+      "  2. Or build bin/buildpack elsewhere and package it with --binary PATH.",
+  );
+}
+
+/** `DENORT_BIN` points at something that is not a usable denort. */
+export function packageDenortInvalid(path: string, problem: string): BuildpackError {
+  return new BuildpackError(
+    `package: DENORT_BIN=${path} ${problem}.\n` +
+      "Set DENORT_BIN to the unzipped denort executable of the same Deno version " +
+      "(from denort-<target>.zip on dl.deno.land), or unset it.",
+  );
+}
+
+/** The zip's timestamp cannot be determined. */
+export function packageSourceDate(problem: string): BuildpackError {
+  return new BuildpackError(
+    `package: ${problem}.\n` +
+      "Set SOURCE_DATE_EPOCH to the release's time in seconds since 1970 (for example " +
+      "SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)), so every build of it is byte-identical.",
+  );
+}
+
+/** A file listed in the manifest's `include_files` is missing. */
+export function packageIncludeFileMissing(file: string, entry: string): BuildpackError {
+  return new BuildpackError(
+    `package: ${file} include_files lists '${entry}', which does not exist.\n` +
+      "Create it, or remove it from include_files.",
+  );
+}
+
+/** `--dependency-dir` lacks files of the stack's dependencies. */
+export function packageDependenciesMissing(
+  dir: string,
+  missing: { name: string; version: string; uri: string; file: string }[],
+): BuildpackError {
+  return new BuildpackError(
+    `package: --dependency-dir ${dir} lacks ${missing.length} of the dependencies this cached zip needs:\n` +
+      missing.map((m) => `  - ${m.file} (${m.name} ${m.version}, from ${m.uri})`).join("\n") +
+      "\nCopy those files (by their basename, or under <md5 of uri>/) into the directory, " +
+      "or package on a machine that can download them.",
+  );
+}
+
+/** `deno compile` failed. */
+export function packageCompileFailed(code: number): BuildpackError {
+  return new BuildpackError(
+    `package: 'deno compile' failed with exit code ${code} (its output is above).\n` +
+      "Fix the reported problem, or package an executable built elsewhere with --binary PATH.",
+  );
+}
+
+/** `--binary` does not name an executable file. */
+export function packageBinaryInvalid(path: string, problem: string): BuildpackError {
+  return new BuildpackError(
+    `package: --binary ${path} ${problem}.\n` +
+      "Pass the path of the compiled buildpack executable (or a wrapper script).",
+    { exitCode: 2 },
+  );
+}

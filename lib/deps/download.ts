@@ -50,6 +50,32 @@ function stackCaCerts(env: Record<string, string | undefined>): string[] {
   return caCerts;
 }
 
+/** Every spelling of the proxy variables Deno's HTTP client reads by itself. */
+const PROXY_VARS = ["http_proxy", "https_proxy", "all_proxy", "no_proxy"]
+  .flatMap((name) => [name, name.toUpperCase()]);
+
+/**
+ * An HTTP client using exactly `proxy` (none when undefined). Deno's client
+ * also reads the proxy variables of the process env when it is created, with
+ * its own `no_proxy` rules (no `*`, no `host:port`); they are hidden for that
+ * moment so {@link proxyFor} alone decides, as it does for pip.
+ */
+function httpClient(proxy: string | undefined, caCerts: string[]): Deno.HttpClient {
+  if (proxy) return Deno.createHttpClient({ caCerts, proxy: { url: proxy } });
+  const hidden = new Map<string, string>();
+  for (const name of PROXY_VARS) {
+    const value = Deno.env.get(name);
+    if (value === undefined) continue;
+    hidden.set(name, value);
+    Deno.env.delete(name);
+  }
+  try {
+    return Deno.createHttpClient({ caCerts });
+  } finally {
+    for (const [name, value] of hidden) Deno.env.set(name, value);
+  }
+}
+
 async function fetchOnce(
   uri: string,
   dest: string,
@@ -67,11 +93,7 @@ async function fetchOnce(
     await writer.close();
     return hash.digest("hex");
   }
-  const proxy = proxyFor(uri, env);
-  const client = Deno.createHttpClient({
-    caCerts: stackCaCerts(env),
-    ...(proxy ? { proxy: { url: proxy } } : {}),
-  });
+  const client = httpClient(proxyFor(uri, env), stackCaCerts(env));
   try {
     const res = await fetch(uri, { client, redirect: "follow" });
     if (!res.ok || !res.body) {

@@ -131,3 +131,28 @@ Deno.test("downloadTo copies file:// URIs with verification", async () => {
     assert.deepEqual(await Deno.readFile(`${dir}/dst`), body);
   });
 });
+
+Deno.test("downloadTo ignores the process env's proxies when its env says direct", async () => {
+  // Deno's HTTP client reads HTTP_PROXY by itself and knows no `no_proxy=*`:
+  // the buildpack's env and proxy rules must win.
+  const saved = Deno.env.get("HTTP_PROXY");
+  Deno.env.set("HTTP_PROXY", "http://127.0.0.1:9"); // nothing listens there
+  try {
+    await withServer(() => new Response(body), async (base) => {
+      await withTemp(async (dir) => {
+        for (const env of [{}, { HTTP_PROXY: "http://127.0.0.1:9", NO_PROXY: "*" }]) {
+          await downloadTo(`${base}/python.tgz`, `${dir}/f`, {
+            name: "python",
+            sha256: sha,
+            attempts: 1,
+            env,
+          });
+        }
+        assert.equal(Deno.env.get("HTTP_PROXY"), "http://127.0.0.1:9", "the env is restored");
+      });
+    });
+  } finally {
+    if (saved === undefined) Deno.env.delete("HTTP_PROXY");
+    else Deno.env.set("HTTP_PROXY", saved);
+  }
+});

@@ -27,3 +27,13 @@ Deno.test("no_proxy: exact, domain suffix, leading dot, wildcard, port", () => {
     undefined,
   );
 });
+
+Deno.test("no_proxy: IPv4 CIDR ranges", () => {
+  assert.ok(bypassesProxy("127.0.0.1", "80", "localhost,127.0.0.0/8"));
+  assert.ok(bypassesProxy("10.1.2.3", "443", "10.0.0.0/8"));
+  assert.ok(bypassesProxy("192.168.1.7", "80", "192.168.1.0/24"));
+  assert.ok(!bypassesProxy("192.168.2.7", "80", "192.168.1.0/24"));
+  assert.ok(!bypassesProxy("example.com", "80", "10.0.0.0/8"));
+  assert.ok(bypassesProxy("1.2.3.4", "80", "0.0.0.0/0"));
+  assert.ok(!bypassesProxy("10.0.0.1", "80", "10.0.0.0/33"), "a bad prefix matches nothing");
+});

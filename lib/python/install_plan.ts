@@ -4,8 +4,11 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { join } from "node:path";
-import { requirementFiles } from "./requirements.ts";
+import { join, normalize } from "node:path";
+import { requirementFiles, summarizeRequirements } from "./requirements.ts";
+import { LockProblem, lockToRequirements } from "./pipfile_lock.ts";
+import { isSdist, vendorListing, withoutIndexOptions } from "./vendor.ts";
+import { pipfileLockUnusable, pipfileWithoutLock } from "../errors.ts";
 
 /** The pip install for an app. */
 export interface InstallPlan {
@@ -21,6 +24,18 @@ export interface InstallPlan {
   localPaths: string[];
   /** Whether any requirement is listed at all. */
   hasRequirements: boolean;
+  /**
+   * Requirements files pip reads instead of the app's (generated from
+   * Pipfile.lock, or without index lines for vendor/), written to a scratch
+   * dir outside the app; paths relative to it, the first one is installed.
+   */
+  rewritten?: { path: string; text: string }[];
+  /** `vendor` when the app vendors its packages: install with no index from there. */
+  vendor?: string;
+  /** vendor/ holds source distributions: build backends come from the manifest first. */
+  vendorSdists?: boolean;
+  /** What the log should say about how the plan was made. */
+  notes?: string[];
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -32,19 +47,74 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** Decide what to install from the files in the app dir. */
-export async function planInstall(buildDir: string): Promise<InstallPlan> {
-  if (await exists(join(buildDir, "requirements.txt"))) {
-    const files = await requirementFiles(buildDir, "requirements.txt");
-    return {
-      kind: "requirements",
-      targets: ["-r", "requirements.txt"],
-      source: "requirements.txt",
-      inputs: files.map(({ path, text }) => ({ path, text })),
-      localPaths: files.flatMap((f) => f.summary.localPaths),
-      hasRequirements: files.some((f) => f.summary.requirements.length > 0),
-    };
+const NONE: InstallPlan = {
+  kind: "none",
+  targets: [],
+  source: "",
+  inputs: [],
+  localPaths: [],
+  hasRequirements: false,
+};
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isDirectory;
+  } catch {
+    return false;
   }
+}
+
+async function requirementsPlan(buildDir: string): Promise<InstallPlan> {
+  const files = await requirementFiles(buildDir, "requirements.txt");
+  return {
+    kind: "requirements",
+    targets: ["-r", "requirements.txt"],
+    source: "requirements.txt",
+    inputs: files.map(({ path, text }) => ({ path, text })),
+    localPaths: files.flatMap((f) => f.summary.localPaths),
+    hasRequirements: files.some((f) => f.summary.requirements.length > 0),
+    rewritten: files.map(({ path, text }) => ({ path: normalize(join("app", path)), text })),
+  };
+}
+
+async function pipfileLockPlan(
+  buildDir: string,
+  env: Record<string, string | undefined>,
+): Promise<InstallPlan> {
+  const text = await Deno.readTextFile(join(buildDir, "Pipfile.lock"));
+  let generated;
+  try {
+    generated = lockToRequirements(text, env);
+  } catch (e) {
+    if (e instanceof LockProblem) throw pipfileLockUnusable("Pipfile.lock", e.message);
+    throw e;
+  }
+  const summary = summarizeRequirements(generated.text);
+  const notes = ["Generating 'requirements.txt' from Pipfile.lock"];
+  if (generated.unhashable.length) {
+    notes.push(
+      `Installing without hash checking: ${generated.unhashable.join(", ")} ` +
+        "in Pipfile.lock cannot carry hashes (VCS or path requirements)",
+    );
+  }
+  return {
+    kind: "requirements",
+    targets: ["-r", "requirements.txt"],
+    source: "Pipfile.lock",
+    inputs: [{ path: "Pipfile.lock", text }],
+    localPaths: summary.localPaths,
+    hasRequirements: generated.count > 0,
+    rewritten: [{ path: "app/requirements.txt", text: generated.text }],
+    notes,
+  };
+}
+
+async function basePlan(
+  buildDir: string,
+  env: Record<string, string | undefined>,
+): Promise<InstallPlan> {
+  if (await exists(join(buildDir, "requirements.txt"))) return await requirementsPlan(buildDir);
+  if (await exists(join(buildDir, "Pipfile.lock"))) return await pipfileLockPlan(buildDir, env);
   for (const file of ["setup.py", "pyproject.toml"]) {
     if (await exists(join(buildDir, file))) {
       return {
@@ -57,13 +127,38 @@ export async function planInstall(buildDir: string): Promise<InstallPlan> {
       };
     }
   }
+  if (await exists(join(buildDir, "Pipfile"))) throw pipfileWithoutLock();
+  return NONE;
+}
+
+/**
+ * Decide what to install from the files in the app dir: requirements.txt,
+ * else Pipfile.lock (turned into requirements), else `.` for setup.py or
+ * pyproject.toml. With `vendor/` the install uses no index: index lines are
+ * dropped from copies of the requirements files (the app's are never
+ * changed). `env` expands `${VAR}` in Pipfile.lock source URLs.
+ * @throws BuildpackError for a Pipfile without lock or an unusable Pipfile.lock
+ */
+export async function planInstall(
+  buildDir: string,
+  options: { env?: Record<string, string | undefined> } = {},
+): Promise<InstallPlan> {
+  const plan = await basePlan(buildDir, options.env ?? {});
+  const vendorDir = join(buildDir, "vendor");
+  if (plan.kind === "none" || !(await isDirectory(vendorDir))) {
+    // Only generated files need a scratch copy when nothing is vendored.
+    return plan.source === "Pipfile.lock" ? plan : { ...plan, rewritten: undefined };
+  }
+  const listing = await vendorListing(vendorDir);
   return {
-    kind: "none",
-    targets: [],
-    source: "",
-    inputs: [],
-    localPaths: [],
-    hasRequirements: false,
+    ...plan,
+    vendor: "vendor",
+    vendorSdists: listing.some((f) => isSdist(f.name)),
+    inputs: [
+      ...plan.inputs,
+      { path: "vendor/", text: listing.map((f) => `${f.name} ${f.size}`).join("\n") },
+    ],
+    rewritten: plan.rewritten?.map((f) => ({ path: f.path, text: withoutIndexOptions(f.text) })),
   };
 }
 
@@ -86,6 +181,8 @@ export function fingerprint(
     targets: plan.targets,
     runtime: context.runtimeSha256,
     inputs: plan.inputs,
+    rewritten: plan.rewritten ?? null,
+    vendor: plan.vendor ?? null,
     settings: pipSettings(context.env),
   }));
   return h.digest("hex");

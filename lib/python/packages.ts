@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import { describeChanges, type InputDigests, type InstallPlan } from "./install_plan.ts";
-import { installFresh, installIncremental, type PipContext } from "./pip.ts";
+import { installFresh, installIncremental, type PipContext, writeRewritten } from "./pip.ts";
 import type { RuntimeResult } from "./runtime.ts";
 import { relocateScripts, relocateSitePackages } from "./relocate.ts";
 import { sitePackagesDir } from "./site_packages.ts";
@@ -16,23 +16,38 @@ export type PackagesAction = "unchanged" | "fresh" | "incremental" | "none";
 /** Install the plan's packages; returns what was done. */
 export async function installPackages(
   plan: InstallPlan,
-  options: { pip: PipContext; runtime: RuntimeResult; fingerprint: string; inputs: InputDigests },
+  options: {
+    pip: PipContext;
+    runtime: RuntimeResult;
+    fingerprint: string;
+    inputs: InputDigests;
+    /** Runs before pip installs anything (build backends for vendored sdists). */
+    prepare?: () => Promise<void>;
+  },
 ): Promise<PackagesAction> {
   const { pip, runtime } = options;
   const log = pip.log;
   const sitePackages = sitePackagesDir(pip.pythonDir);
+  const header = `Running Pip Install (${plan.vendor ? "Vendored" : "Unvendored"})`;
+  const beforePip = async () => {
+    await writeRewritten(pip, plan);
+    if (plan.vendor) log.info("Using the pip --no-build-isolation flag since it is available");
+    await options.prepare?.();
+  };
   let action: PackagesAction;
   if (
     runtime.reused && runtime.previous?.fingerprint === options.fingerprint &&
     !plan.localPaths.length
   ) {
-    log.step("Running Pip Install (Unvendored)");
+    log.step(header);
+    for (const note of plan.notes ?? []) log.info(note);
     log.info(
       `${plan.source || "Requirements"} unchanged since the previous staging: nothing to install`,
     );
     action = "unchanged";
   } else if (!plan.hasRequirements && !runtime.reused) {
-    log.step("Running Pip Install (Unvendored)");
+    log.step(header);
+    for (const note of plan.notes ?? []) log.info(note);
     log.info(
       plan.kind === "none"
         ? "No requirements.txt, setup.py or pyproject.toml: no packages to install"
@@ -40,7 +55,8 @@ export async function installPackages(
     );
     action = "none";
   } else if (runtime.reused && sitePackages) {
-    log.step("Running Pip Install (Unvendored)");
+    log.step(header);
+    for (const note of plan.notes ?? []) log.info(note);
     log.info(
       runtime.previous?.fingerprint === options.fingerprint
         ? `Reinstalling local paths (${plan.localPaths.join(", ")}); other packages are unchanged`
@@ -48,10 +64,13 @@ export async function installPackages(
           changeSummary(runtime, options.inputs) || `${plan.source || "Requirements"} changed`
         } since the previous staging: installing only what changed`,
     );
+    await beforePip();
     await installIncremental(pip, plan, { sitePackages, runtimePackages: runtime.runtimePackages });
     action = "incremental";
   } else {
-    log.step("Running Pip Install (Unvendored)");
+    log.step(header);
+    for (const note of plan.notes ?? []) log.info(note);
+    await beforePip();
     await installFresh(pip, plan);
     action = "fresh";
   }

@@ -5,12 +5,13 @@
  * required.
  * @module
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { Logger } from "../log.ts";
 import { run } from "../process.ts";
-import { pipFailed } from "../errors.ts";
+import { pipFailed, vendoredInstallFailed } from "../errors.ts";
 import { installedDistributions, normalizeName } from "./site_packages.ts";
 import type { InstallPlan } from "./install_plan.ts";
+import { BUILD_BACKENDS, missingDistributions } from "./vendor.ts";
 
 /** Where pip runs and what it installs into. */
 export interface PipContext {
@@ -24,6 +25,8 @@ export interface PipContext {
   env: Record<string, string>;
   /** The log. */
   log: Logger;
+  /** Scratch dir outside the app for rewritten requirements files (see {@link writeRewritten}). */
+  scratchDir?: string;
 }
 
 const STAGING_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
@@ -59,20 +62,69 @@ function python(ctx: PipContext): string {
   return join(ctx.pythonDir, "bin", "python3");
 }
 
-async function pip(ctx: PipContext, args: string[], quiet = false): Promise<string> {
+/**
+ * Run `python -m pip ARGS`; output streams into the log unless `quiet`.
+ * A failed install from vendor/ fails with the vendored message naming what
+ * pip could not find.
+ */
+export async function runPip(
+  ctx: PipContext,
+  args: string[],
+  options: { quiet?: boolean; vendored?: boolean } = {},
+): Promise<string> {
+  const quiet = options.quiet ?? false;
   const res = await run(python(ctx), ["-m", "pip", ...args], {
     cwd: ctx.buildDir,
     env: ctx.env,
     log: quiet ? undefined : ctx.log,
   });
-  if (res.code !== 0) throw pipFailed(args, res.output, { shown: !quiet });
+  if (res.code !== 0) {
+    if (options.vendored) {
+      throw vendoredInstallFailed(missingDistributions(res.output), {
+        output: res.output,
+        shown: !quiet,
+      });
+    }
+    throw pipFailed(args, res.output, { shown: !quiet });
+  }
   return res.output;
 }
 
-function installArgs(ctx: PipContext, plan: InstallPlan): string[] {
+function pip(
+  ctx: PipContext,
+  plan: InstallPlan,
+  options: { args: string[]; quiet?: boolean },
+): Promise<string> {
+  return runPip(ctx, options.args, { quiet: options.quiet, vendored: plan.vendor !== undefined });
+}
+
+/** Write the plan's rewritten requirements files into the scratch dir. */
+export async function writeRewritten(ctx: PipContext, plan: InstallPlan): Promise<void> {
+  if (!plan.rewritten) return;
+  if (!ctx.scratchDir) throw new Error("writeRewritten: PipContext.scratchDir is not set");
+  for (const f of plan.rewritten) {
+    const path = join(ctx.scratchDir, f.path);
+    await Deno.mkdir(dirname(path), { recursive: true });
+    await Deno.writeTextFile(path, f.text);
+  }
+}
+
+/** The pip options and targets for the plan (vendored: no index, vendor/ as find-links). */
+export function installArgs(ctx: PipContext, plan: InstallPlan): string[] {
+  const targets = plan.rewritten && ctx.scratchDir
+    ? ["-r", join(ctx.scratchDir, plan.rewritten[0].path)]
+    : plan.targets;
+  const vendor = plan.vendor
+    ? [
+      "--no-index",
+      `--find-links=file://${join(ctx.buildDir, plan.vendor)}`,
+      "--no-build-isolation",
+    ]
+    : [];
   return [
     "install",
-    ...plan.targets,
+    ...targets,
+    ...vendor,
     "--exists-action=w",
     `--src=${join(ctx.depsIdxDir, "src")}`,
     "--no-warn-script-location",
@@ -81,21 +133,24 @@ function installArgs(ctx: PipContext, plan: InstallPlan): string[] {
 
 /** A full install into a runtime that has no app packages yet. */
 export async function installFresh(ctx: PipContext, plan: InstallPlan): Promise<void> {
-  await pip(ctx, installArgs(ctx, plan));
+  await pip(ctx, plan, { args: installArgs(ctx, plan) });
 }
 
 /** Names pip would install for `plan` on an empty environment (a dry-run resolution). */
 async function requiredDistributions(ctx: PipContext, plan: InstallPlan): Promise<Set<string>> {
   const report = join(ctx.depsIdxDir, `.pip-report-${crypto.randomUUID().slice(0, 8)}.json`);
   try {
-    await pip(ctx, [
-      ...installArgs(ctx, plan),
-      "--dry-run",
-      "--ignore-installed",
-      "--quiet",
-      "--report",
-      report,
-    ], true);
+    await pip(ctx, plan, {
+      args: [
+        ...installArgs(ctx, plan),
+        "--dry-run",
+        "--ignore-installed",
+        "--quiet",
+        "--report",
+        report,
+      ],
+      quiet: true,
+    });
     const data = JSON.parse(await Deno.readTextFile(report));
     return new Set(
       (data.install ?? []).map((i: { metadata: { name: string } }) =>
@@ -120,13 +175,19 @@ export async function installIncremental(
   const required = plan.hasRequirements
     ? await requiredDistributions(ctx, plan)
     : new Set<string>();
-  const keep = new Set([...options.runtimePackages, "pip", "setuptools", "wheel"]);
+  const keep = new Set([
+    ...options.runtimePackages,
+    "pip",
+    "setuptools",
+    "wheel",
+    ...(plan.vendorSdists ? BUILD_BACKENDS : []),
+  ]);
   const removed = installedDistributions(options.sitePackages)
     .filter((name) => !required.has(name) && !keep.has(name));
   if (removed.length) {
     ctx.log.info(`Removing packages no longer required: ${removed.join(", ")}`);
-    await pip(ctx, ["uninstall", "--yes", "--quiet", ...removed]);
+    await runPip(ctx, ["uninstall", "--yes", "--quiet", ...removed]);
   }
-  if (plan.hasRequirements) await pip(ctx, installArgs(ctx, plan));
+  if (plan.hasRequirements) await pip(ctx, plan, { args: installArgs(ctx, plan) });
   return { removed };
 }

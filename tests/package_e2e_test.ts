@@ -1,0 +1,451 @@
+/**
+ * End to end: `deno task package` (tools/package/mod.ts) run as a process.
+ * The zip's layout, modes and symlinks as `zipinfo` shows them, the stack
+ * filtering, the cached layout, byte-identical rebuilds, the missing-denort
+ * error, and a staging of a real app from the unpacked cached zip with every
+ * network path closed.
+ *
+ * `deno compile` cannot run on these machines (its denort base binary is not
+ * downloadable here), so every zip is packaged with `--binary`: the repo's
+ * dev shim, or for staging a generated stand-in (see {@link shimWrapper}).
+ */
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { basename, join } from "node:path";
+import { parse, stringify } from "yaml";
+import { stage } from "../tools/stage/mod.ts";
+import { pythonRuntime, skipReason, testManifest } from "./support/runtimes.ts";
+import { assertStaged, cleanup, fixture, get, REPO, withRunningApp } from "./support/staging.ts";
+
+const PACKAGER = join(REPO, "tools", "package", "mod.ts");
+const EPOCH = "1700000000";
+const CLOSED = "http://127.0.0.1:9"; // refuses connections: any network use fails at once
+const opts = { sanitizeOps: false, sanitizeResources: false };
+const skip = skipReason("3.11");
+if (skip) console.log(`package staging e2e tests skipped: ${skip}`);
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run the packager (of `repo`) with a clean env: no DENORT_BIN, SOURCE_DATE_EPOCH fixed. */
+async function packager(
+  args: string[],
+  options: { repo?: string; env?: Record<string, string> } = {},
+): Promise<Run> {
+  const env = Deno.env.toObject();
+  delete env.DENORT_BIN;
+  delete env.INIT_CWD;
+  const script = options.repo ? join(options.repo, "tools", "package", "mod.ts") : PACKAGER;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--no-prompt", "--quiet", script, ...args],
+    env: { ...env, SOURCE_DATE_EPOCH: EPOCH, ...options.env },
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+function assertPackaged(run: Run): void {
+  if (run.code !== 0) throw new Error(`package failed (${run.code}):\n${run.stderr}`);
+}
+
+async function zipinfo(zip: string): Promise<Map<string, string>> {
+  const out = await new Deno.Command("zipinfo", { args: [zip], stdout: "piped" }).output();
+  assert.ok(out.success, "zipinfo failed");
+  const lines = new TextDecoder().decode(out.stdout).split("\n");
+  // -rwxr-xr-x  2.0 unx      677 bX defX 23-Nov-14 22:13 bin/buildpack
+  const entries = new Map<string, string>();
+  for (const line of lines) {
+    const m = line.match(/^([-dl][rwx-]{9})\s+\S+\s+(\S+)\s+\d+\s+\S+\s+\S+\s+(\S+ \S+)\s+(.+)$/);
+    if (m) entries.set(m[4], `${m[1]} ${m[2]} ${m[3]}`);
+  }
+  return entries;
+}
+
+async function unzip(zip: string): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "e2e-unzipped-" });
+  const out = await new Deno.Command("unzip", { args: ["-q", zip, "-d", dir] }).output();
+  assert.ok(out.success, `unzip ${zip} failed`);
+  return dir;
+}
+
+function md5(text: string): string {
+  return createHash("md5").update(text).digest("hex");
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+/**
+ * A stand-in for the compiled `bin/buildpack`, which cannot be built here:
+ * it sources the repo's dev shim with `$0` kept, so the shim runs the repo's
+ * `mod.ts` (`exec -a "$0" deno run ...`) while the program name, and so the
+ * buildpack root, manifest and `dependencies/`, are the unpacked zip's. (A
+ * plain `exec -a "$0" <shim>` loses `$0`: the kernel passes a script's own
+ * path to its interpreter.)
+ */
+async function shimWrapper(dir: string): Promise<string> {
+  const path = join(dir, "buildpack-standin");
+  await Deno.writeTextFile(
+    path,
+    "#!/usr/bin/env bash\n" +
+      "# Test stand-in for the compiled buildpack: the repo's dev shim under this $0.\n" +
+      `exec bash -c 'source "$1" "\${@:2}"' "$0" ${
+        JSON.stringify(join(REPO, "bin", "buildpack"))
+      } "$@"\n`,
+  );
+  await Deno.chmod(path, 0o755);
+  return path;
+}
+
+/** A copy of the repo's packager and release files with `manifest` as its manifest. */
+async function repoCopy(manifest: string): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "e2e-package-repo-" });
+  const files = ["bin", "cmd", "lib", "mod.ts", "deno.json", "deno.lock", "VERSION"];
+  const out = await new Deno.Command("cp", {
+    args: ["-a", ...[...files, "README.md", "LICENSE"].map((f) => join(REPO, f)), dir],
+  }).output();
+  assert.ok(out.success, "copying the repo failed");
+  await Deno.mkdir(join(dir, "tools"));
+  await new Deno.Command("cp", {
+    args: ["-a", join(REPO, "tools", "package"), join(dir, "tools")],
+  }).output();
+  const include = stringify({
+    include_files: parse(await Deno.readTextFile(join(REPO, "manifest.yml"))).include_files,
+  });
+  await Deno.writeTextFile(
+    join(dir, "manifest.yml"),
+    manifest.replace(/^include_files:[\s\S]*$/m, include),
+  );
+  return dir;
+}
+
+Deno.test(
+  "the zip holds the binary, phase symlinks, stack manifest, SBOM and nothing else",
+  opts,
+  async () => {
+    const dir = await Deno.makeTempDir({ prefix: "e2e-package-" });
+    try {
+      const zip = join(dir, "bp.zip");
+      const run = await packager([
+        "--stack",
+        "cflinuxfs4",
+        "--binary",
+        await shimWrapper(dir),
+        "--out",
+        zip,
+      ]);
+      assertPackaged(run);
+      assert.match(run.stdout, new RegExp(`^${zip}\\n  \\d+ bytes .*\\n  sha256 [0-9a-f]{64}`));
+      assert.deepEqual(Array.from((await Deno.readFile(zip)).subarray(0, 4)), [0x50, 0x4b, 3, 4]);
+      const entries = await zipinfo(zip);
+      assert.deepEqual([...entries.keys()], [
+        "LICENSE",
+        "README.md",
+        "VERSION",
+        "bin/buildpack",
+        "bin/compile",
+        "bin/detect",
+        "bin/finalize",
+        "bin/release",
+        "bin/supply",
+        "manifest.yml",
+        "sbom.cdx.json",
+      ]);
+      const date = "23-Nov-14 22:13"; // SOURCE_DATE_EPOCH 1700000000, UTC
+      assert.equal(entries.get("bin/buildpack"), `-rwxr-xr-x unx ${date}`);
+      for (const phase of ["compile", "detect", "finalize", "release", "supply"]) {
+        assert.equal(entries.get(`bin/${phase}`), `lrwxrwxrwx unx ${date}`);
+      }
+      assert.equal(entries.get("manifest.yml"), `-rw-r--r-- unx ${date}`);
+
+      const unpacked = await unzip(zip);
+      try {
+        assert.equal(await Deno.readLink(join(unpacked, "bin", "supply")), "buildpack");
+        const manifest = await Deno.readTextFile(join(unpacked, "manifest.yml"));
+        const parsed = parse(manifest);
+        assert.equal(parsed.stack, "cflinuxfs4");
+        const source = parse(await Deno.readTextFile(join(REPO, "manifest.yml")));
+        const forStack = source.dependencies.filter((d: { cf_stacks: string[] }) =>
+          d.cf_stacks.includes("cflinuxfs4")
+        );
+        assert.deepEqual(
+          parsed.dependencies,
+          forStack.map(({ cf_stacks: _, ...rest }: { cf_stacks: string[] }) => rest),
+        );
+        assert.doesNotMatch(manifest, /^\s*cf_stacks:/m);
+
+        const sbom = JSON.parse(await Deno.readTextFile(join(unpacked, "sbom.cdx.json")));
+        assert.equal(sbom.specVersion, "1.5");
+        const names = sbom.components.map((c: { name: string }) => c.name);
+        for (const pkg of ["yaml", "semver", "tar-stream", "fflate", "python", "pip"]) {
+          assert.ok(names.includes(pkg), `sbom.cdx.json lacks ${pkg}`);
+        }
+        const yaml = sbom.components.find((c: { name: string }) => c.name === "yaml");
+        assert.equal(yaml.hashes[0].alg, "SHA-512");
+        const python = sbom.components.find((c: { name: string }) => c.name === "python");
+        assert.match(python.hashes[0].content, /^[0-9a-f]{64}$/);
+        assert.ok(
+          python.externalReferences.some((r: { type: string }) => r.type === "source-distribution"),
+        );
+
+        // `bin/buildpack version` reports the zip's own manifest.
+        const version = await new Deno.Command(join(unpacked, "bin", "buildpack"), {
+          args: ["version"],
+          stdout: "piped",
+        }).output();
+        const text = new TextDecoder().decode(version.stdout);
+        assert.match(
+          text,
+          /^python-buildpack \d+\.\d+\.\d+\ndeno \d+\.\d+\.\d+\nstack cflinuxfs4\n/,
+        );
+        assert.match(text, /target x86_64-unknown-linux-gnu/);
+        assert.ok(text.includes(`manifest sha256 ${sha256(new TextEncoder().encode(manifest))}`));
+      } finally {
+        await Deno.remove(unpacked, { recursive: true });
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
+
+Deno.test(
+  "--stack any keeps every stack; an unknown stack fails naming the stacks",
+  opts,
+  async () => {
+    const dir = await Deno.makeTempDir({ prefix: "e2e-package-" });
+    try {
+      const binary = join(REPO, "bin", "buildpack");
+      const any = await packager(["--stack", "any", "--binary", binary, "--version", "9.9.9"], {
+        env: { INIT_CWD: dir },
+      });
+      assertPackaged(any);
+      const zip = join(dir, "python_buildpack-v9.9.9.zip");
+      const unpacked = await unzip(zip);
+      try {
+        const manifest = parse(await Deno.readTextFile(join(unpacked, "manifest.yml")));
+        const source = parse(await Deno.readTextFile(join(REPO, "manifest.yml")));
+        assert.equal(manifest.stack, undefined);
+        assert.deepEqual(manifest.dependencies, source.dependencies);
+        assert.equal(await Deno.readTextFile(join(unpacked, "VERSION")), "9.9.9\n");
+      } finally {
+        await Deno.remove(unpacked, { recursive: true });
+      }
+      const bad = await packager([
+        "--stack",
+        "cflinuxfs9",
+        "--binary",
+        binary,
+        "--out",
+        join(dir, "x.zip"),
+      ]);
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /has no dependencies for stack 'cflinuxfs9'/);
+      assert.match(bad.stderr, /Its stacks are: cflinuxfs3, cflinuxfs4, cflinuxfs5/);
+      await assert.rejects(() => Deno.stat(join(dir, "x.zip")));
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
+
+Deno.test(
+  "without denort and with the network closed it fails first, saying how to provide it",
+  opts,
+  async () => {
+    const dir = await Deno.makeTempDir({ prefix: "e2e-package-" });
+    try {
+      // An empty Deno cache except the npm packages the packager itself needs.
+      const info = JSON.parse(new TextDecoder().decode(
+        (await new Deno.Command(Deno.execPath(), { args: ["info", "--json"], stdout: "piped" })
+          .output()).stdout,
+      ));
+      const denoDir = join(dir, "deno_dir");
+      await Deno.mkdir(denoDir);
+      await Deno.symlink(info.npmCache, join(denoDir, "npm"));
+      const run = await packager(
+        [
+          "--stack",
+          "cflinuxfs4",
+          "--cached",
+          "--download-cache",
+          join(dir, "dl"),
+          "--out",
+          join(dir, "bp.zip"),
+        ],
+        {
+          env: {
+            DENO_DIR: denoDir,
+            HTTPS_PROXY: CLOSED,
+            HTTP_PROXY: CLOSED,
+            https_proxy: CLOSED,
+            http_proxy: CLOSED,
+            NO_PROXY: "",
+            no_proxy: "",
+          },
+        },
+      );
+      assert.equal(run.code, 1, run.stderr);
+      const cachePath = join(
+        denoDir,
+        "dl",
+        "release",
+        `v${Deno.version.deno}`,
+        "denort-x86_64-unknown-linux-gnu.zip",
+      );
+      assert.match(
+        run.stderr,
+        /needs the denort runtime of Deno \d+\.\d+\.\d+ for x86_64-unknown-linux-gnu/,
+      );
+      assert.match(run.stderr, /DENORT_BIN is not set/);
+      assert.ok(run.stderr.includes(`${cachePath} does not exist`), run.stderr);
+      assert.match(run.stderr, /https:\/\/dl\.deno\.land is not reachable/);
+      assert.ok(run.stderr.includes(`put the zip unchanged at ${cachePath}`));
+      assert.match(run.stderr, /set DENORT_BIN=\/path\/to\/denort/);
+      assert.match(run.stderr, /--binary PATH/);
+      // Before anything else: nothing downloaded, no zip.
+      await assert.rejects(() => Deno.stat(join(dir, "dl")));
+      await assert.rejects(() => Deno.stat(join(dir, "bp.zip")));
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
+
+Deno.test(
+  "cached zip: dependencies/<md5>/<basename> and file:, a download cache, byte-identical rebuilds",
+  { ...opts, ignore: skip !== undefined },
+  async () => {
+    const rt = (await pythonRuntime("3.11"))!;
+    const repo = await repoCopy(testManifest([rt], { stack: "cflinuxfs4" }));
+    try {
+      const binary = join(repo, "bin", "buildpack");
+      const cache = join(repo, "download-cache");
+      const a = join(repo, "a.zip");
+      const b = join(repo, "b.zip");
+      const common = [
+        "--stack",
+        "cflinuxfs4",
+        "--cached",
+        "--binary",
+        binary,
+        "--download-cache",
+        cache,
+      ];
+      const first = await packager([...common, "--out", a], { repo });
+      assertPackaged(first);
+      assert.match(first.stderr, /Download \[file:/);
+      // The second run takes the runtime from the download cache, in another time zone.
+      const second = await packager([...common, "--out", b], { repo, env: { TZ: "Asia/Tokyo" } });
+      assertPackaged(second);
+      assert.match(second.stderr, /Cached \[/);
+      assert.doesNotMatch(second.stderr, /Download \[/);
+      const bytesA = await Deno.readFile(a);
+      assert.equal(sha256(bytesA), sha256(await Deno.readFile(b)), "the two builds differ");
+      const later = await packager([...common, "--out", b], {
+        repo,
+        env: { SOURCE_DATE_EPOCH: "1700000002" },
+      });
+      assertPackaged(later);
+      assert.notEqual(sha256(bytesA), sha256(await Deno.readFile(b)), "the timestamp is not used");
+
+      const entry = `dependencies/${md5(rt.uri)}/${basename(rt.tarball)}`;
+      const entries = await zipinfo(a);
+      assert.equal(entries.get(entry)?.split(" ")[0], "-rw-r--r--");
+      const unpacked = await unzip(a);
+      try {
+        const manifest = parse(await Deno.readTextFile(join(unpacked, "manifest.yml")));
+        assert.equal(manifest.dependencies[0].file, entry);
+        assert.equal(sha256(await Deno.readFile(join(unpacked, entry))), rt.sha256);
+        const sbom = JSON.parse(await Deno.readTextFile(join(unpacked, "sbom.cdx.json")));
+        const python = sbom.components.find((c: { name: string }) => c.name === "python");
+        assert.deepEqual(python.properties, [{ name: "cf:file", value: entry }]);
+      } finally {
+        await Deno.remove(unpacked, { recursive: true });
+      }
+    } finally {
+      await Deno.remove(repo, { recursive: true });
+    }
+  },
+);
+
+Deno.test(
+  "an air-gapped cached zip (--dependency-dir) stages an app with the network closed",
+  { ...opts, ignore: skip !== undefined },
+  async () => {
+    const rt = (await pythonRuntime("3.11"))!;
+    // The URI is unreachable: packaging must take the file from --dependency-dir,
+    // staging from the zip's dependencies/.
+    const uri = `${CLOSED}/buildpacks/${basename(rt.tarball)}`;
+    const repo = await repoCopy(testManifest([{ ...rt, uri }], { stack: "cflinuxfs4" }));
+    let unpacked: string | undefined;
+    try {
+      const local = join(repo, "deps-from-usb");
+      await Deno.mkdir(local);
+      await Deno.copyFile(rt.tarball, join(local, basename(rt.tarball)));
+      const zip = join(repo, "bp.zip");
+      const run = await packager([
+        "--stack",
+        "cflinuxfs4",
+        "--cached",
+        "--dependency-dir",
+        local,
+        "--binary",
+        await shimWrapper(repo),
+        "--out",
+        zip,
+      ], { repo, env: { HTTPS_PROXY: CLOSED, HTTP_PROXY: CLOSED } });
+      assertPackaged(run);
+      assert.match(run.stderr, /Copy \[.*deps-from-usb/);
+      unpacked = await unzip(zip);
+      const result = await stage({
+        appDir: fixture("stdlib_app"),
+        buildpacks: [unpacked],
+        env: { http_proxy: CLOSED, https_proxy: CLOSED, HTTP_PROXY: CLOSED, HTTPS_PROXY: CLOSED },
+        output: () => {},
+      });
+      try {
+        const droplet = assertStaged(result);
+        assert.match(result.log, new RegExp(`Copy \\[\\S*/dependencies/${md5(uri)}/python_`));
+        assert.doesNotMatch(result.log, /Download \[/);
+        await withRunningApp(droplet, async (url) => {
+          assert.equal(JSON.parse((await get(url)).body).version, rt.version);
+        });
+      } finally {
+        await cleanup(result);
+      }
+      // The same directory without the runtime: the error names what is missing.
+      await Deno.remove(join(local, basename(rt.tarball)));
+      const missing = await packager(
+        [
+          "--stack",
+          "cflinuxfs4",
+          "--cached",
+          "--dependency-dir",
+          local,
+          "--binary",
+          join(repo, "bin", "buildpack"),
+          "--out",
+          zip,
+        ],
+        { repo },
+      );
+      assert.equal(missing.code, 1);
+      assert.ok(
+        missing.stderr.includes(`${basename(rt.tarball)} (python ${rt.version}, from ${uri})`),
+        missing.stderr,
+      );
+    } finally {
+      if (unpacked) await Deno.remove(unpacked, { recursive: true });
+      await Deno.remove(repo, { recursive: true });
+    }
+  },
+);

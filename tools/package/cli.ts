@@ -1,0 +1,78 @@
+/**
+ * Arguments of `deno task package`. Pure.
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { packageUsage } from "../../lib/errors.ts";
+
+/** What to build. */
+export interface PackageOptions {
+  /** A stack from the manifest, or `any`. */
+  stack: string;
+  /** Bundle every dependency of the stack (offline zip). */
+  cached: boolean;
+  /** Buildpack version (default: the VERSION file). */
+  version?: string;
+  /** Output zip (default: `python_buildpack[-cached][-<stack>]-v<V>.zip` in the working dir). */
+  out?: string;
+  /** Package this executable as `bin/buildpack` instead of compiling. */
+  binary?: string;
+  /** Take cached dependencies from this directory instead of their URIs. */
+  dependencyDir?: string;
+  /** Keep downloads here between runs. */
+  downloadCache?: string;
+}
+
+/** Parse the command line; `"help"` for `--help`. */
+export function parsePackageArgs(args: string[]): PackageOptions | "help" {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        stack: { type: "string" },
+        cached: { type: "boolean", default: false },
+        version: { type: "string" },
+        out: { type: "string" },
+        binary: { type: "string" },
+        "dependency-dir": { type: "string" },
+        "download-cache": { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (err) {
+    throw packageUsage((err as Error).message.replace(/\.$/, ""));
+  }
+  const v = parsed.values;
+  if (v.help) return "help";
+  if (!v.stack) throw packageUsage("--stack is required (a stack such as cflinuxfs4, or any)");
+  if (!/^[A-Za-z0-9._-]+$/.test(v.stack)) {
+    throw packageUsage(`--stack ${JSON.stringify(v.stack)} is not a stack name`);
+  }
+  if (v.version !== undefined && !/^[0-9A-Za-z][0-9A-Za-z.+_-]*$/.test(v.version)) {
+    throw packageUsage(`--version ${JSON.stringify(v.version)} is not a version such as 1.2.3`);
+  }
+  if (v["dependency-dir"] !== undefined && !v.cached) {
+    throw packageUsage("--dependency-dir only makes sense with --cached");
+  }
+  for (const key of ["out", "binary", "dependency-dir", "download-cache"] as const) {
+    if (v[key] === "") throw packageUsage(`--${key} needs a path`);
+  }
+  return {
+    stack: v.stack,
+    cached: v.cached,
+    ...(v.version !== undefined ? { version: v.version } : {}),
+    ...(v.out !== undefined ? { out: v.out } : {}),
+    ...(v.binary !== undefined ? { binary: v.binary } : {}),
+    ...(v["dependency-dir"] !== undefined ? { dependencyDir: v["dependency-dir"] } : {}),
+    ...(v["download-cache"] !== undefined ? { downloadCache: v["download-cache"] } : {}),
+  };
+}
+
+/** `python_buildpack[-cached][-<stack>]-v<version>.zip` (no stack part for `any`). Pure. */
+export function zipName(options: { stack: string; cached: boolean; version: string }): string {
+  const stack = options.stack === "any" ? "" : `-${options.stack}`;
+  return `python_buildpack${options.cached ? "-cached" : ""}${stack}-v${options.version}.zip`;
+}

@@ -1,0 +1,57 @@
+import assert from "node:assert/strict";
+import { parsePackageArgs, zipName } from "./cli.ts";
+
+Deno.test("package arguments", () => {
+  assert.deepEqual(parsePackageArgs(["--stack", "cflinuxfs4"]), {
+    stack: "cflinuxfs4",
+    cached: false,
+  });
+  assert.deepEqual(
+    parsePackageArgs([
+      "--stack=any",
+      "--cached",
+      "--version",
+      "1.2.3",
+      "--out",
+      "x.zip",
+      "--binary",
+      "b",
+      "--dependency-dir",
+      "d",
+      "--download-cache",
+      "c",
+    ]),
+    {
+      stack: "any",
+      cached: true,
+      version: "1.2.3",
+      out: "x.zip",
+      binary: "b",
+      dependencyDir: "d",
+      downloadCache: "c",
+    },
+  );
+  assert.equal(parsePackageArgs(["--help"]), "help");
+});
+
+Deno.test("bad package arguments say what is wrong", () => {
+  assert.throws(() => parsePackageArgs([]), /--stack is required/);
+  assert.throws(() => parsePackageArgs(["--stack", "a b"]), /is not a stack name/);
+  assert.throws(() => parsePackageArgs(["--stack", "s", "--bogus"]), /bogus/);
+  assert.throws(() => parsePackageArgs(["--stack", "s", "--version", "../1"]), /--version/);
+  assert.throws(
+    () => parsePackageArgs(["--stack", "s", "--dependency-dir", "d"]),
+    /only makes sense with --cached/,
+  );
+});
+
+Deno.test("zip names follow the CF packager", () => {
+  assert.equal(
+    zipName({ stack: "cflinuxfs4", cached: false, version: "1.0.0" }),
+    "python_buildpack-cflinuxfs4-v1.0.0.zip",
+  );
+  assert.equal(
+    zipName({ stack: "any", cached: true, version: "1.0.0" }),
+    "python_buildpack-cached-v1.0.0.zip",
+  );
+});

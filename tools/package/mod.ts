@@ -1,0 +1,250 @@
+/**
+ * `deno task package`: builds the release zip of the buildpack.
+ *
+ * ```sh
+ * deno task package --stack cflinuxfs4|any [--cached] [--version V] [--out FILE]
+ *   [--binary PATH] [--dependency-dir DIR] [--download-cache DIR]
+ * ```
+ *
+ * The zip holds `bin/buildpack` (compiled, or `--binary`), `bin/<phase>`
+ * symlinks to it, the manifest rewritten for the stack, `sbom.cdx.json` and
+ * the manifest's other `include_files`; `--cached` adds every dependency of
+ * the stack under `dependencies/`. Entries are sorted, timestamped from
+ * `SOURCE_DATE_EPOCH` or the last commit, with fixed modes: the same inputs
+ * give the same bytes. Progress goes to stderr; the zip's path, size and
+ * sha256 to stdout.
+ * @module
+ */
+import { basename, dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  BuildpackError,
+  packageBinaryInvalid,
+  packageIncludeFileMissing,
+} from "../../lib/errors.ts";
+import { sha256File } from "../../lib/deps/download.ts";
+import { type PackageOptions, parsePackageArgs, zipName } from "./cli.ts";
+import { denoDir, type DenortSource, reachable, resolveDenort, TARGET } from "./denort.ts";
+import { sourceDate } from "./source_date.ts";
+import { manifestForStack } from "./manifest_for_stack.ts";
+import { bundledEntry, bundleDependencies, defaultDownloadCache } from "./dependencies.ts";
+import { buildpackSbom, lockIntegrity, npmGraph } from "./buildpack_sbom.ts";
+import { compileBuildpack } from "./compile.ts";
+import { EXEC_MODE, FILE_MODE, ZipWriter } from "./zip.ts";
+
+/** The repo this packager belongs to. */
+export const REPO: string = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
+
+const USAGE = `Usage: deno task package --stack STACK|any [options]
+
+Builds python_buildpack[-cached][-STACK]-vVERSION.zip in the working directory.
+
+  --stack S             cflinuxfs4, cflinuxfs5, ... (only that stack's dependencies), or any
+  --cached              bundle every dependency of the stack (offline buildpack)
+  --version V           buildpack version (default: the VERSION file)
+  --out FILE            where to write the zip
+  --binary PATH         package this executable as bin/buildpack instead of compiling
+  --dependency-dir DIR  take cached dependencies from DIR (by basename or <md5 of uri>/basename);
+                        nothing is downloaded
+  --download-cache DIR  keep downloads here between runs
+                        (default: \${XDG_CACHE_HOME:-~/.cache}/python-buildpack/dependencies)
+
+Environment: SOURCE_DATE_EPOCH (the entries' timestamp; default: the last commit's date),
+DENORT_BIN (denort for deno compile; or seed \$DENO_DIR/dl/release/v<deno>/denort-<target>.zip).`;
+
+/** The zip's buildpack-generated and copied entries (not yet dependencies). */
+interface Entry {
+  name: string;
+  kind: "file" | "bytes" | "symlink";
+  path?: string;
+  bytes?: Uint8Array;
+  target?: string;
+  mode?: number;
+}
+
+const GENERATED = new Set(["manifest.yml", "sbom.cdx.json", "bin/buildpack"]);
+
+/** The manifest's include_files that are copied from the repo, as zip entries, sorted. */
+async function includedEntries(repo: string, includeFiles: string[]): Promise<Entry[]> {
+  const entries: Entry[] = [];
+  const visit = async (rel: string, listed: string) => {
+    const path = join(repo, rel);
+    let info: Deno.FileInfo;
+    try {
+      info = await Deno.lstat(path);
+    } catch {
+      throw packageIncludeFileMissing(join(repo, "manifest.yml"), listed);
+    }
+    if (info.isSymlink) {
+      entries.push({ name: rel, kind: "symlink", target: await Deno.readLink(path) });
+    } else if (info.isDirectory) {
+      for await (const e of Deno.readDir(path)) await visit(`${rel}/${e.name}`, listed);
+    } else {
+      const mode = ((info.mode ?? 0) & 0o111) ? EXEC_MODE : FILE_MODE;
+      entries.push({ name: rel, kind: "file", path, mode });
+    }
+  };
+  for (const raw of includeFiles) {
+    const rel = raw.replace(/^\.\//, "").replace(/\/+$/, "");
+    if (rel.startsWith("/") || rel.split("/").includes("..")) {
+      throw packageIncludeFileMissing(join(repo, "manifest.yml"), raw);
+    }
+    if (!GENERATED.has(rel)) await visit(rel, raw);
+  }
+  return entries;
+}
+
+async function checkBinary(path: string): Promise<void> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(path);
+  } catch {
+    throw packageBinaryInvalid(path, "does not exist");
+  }
+  if (!info.isFile) throw packageBinaryInvalid(path, "is not a file");
+  if (((info.mode ?? 0) & 0o111) === 0) throw packageBinaryInvalid(path, "is not executable");
+}
+
+/** Build the zip; resolves with its path. */
+export async function packageBuildpack(
+  options: PackageOptions,
+  context: { repo: string; env: Record<string, string | undefined>; log: (l: string) => void },
+): Promise<{ path: string; size: number; sha256: string }> {
+  const { repo, env, log } = context;
+  // 1. denort first: a machine that cannot compile fails before any work.
+  let denort: DenortSource | undefined;
+  if (options.binary === undefined) {
+    denort = await resolveDenort({
+      env,
+      denoVersion: Deno.version.deno,
+      target: TARGET,
+      denoDir: await denoDir(env),
+      probe: (url) => reachable(url),
+    });
+    log(`denort: ${denort.kind === "download" ? denort.url : denort.path}`);
+  } else {
+    await checkBinary(options.binary);
+  }
+  const { epoch, from } = await sourceDate(repo, env);
+  log(`timestamp ${new Date(epoch * 1000).toISOString()} (from ${from})`);
+  const version = options.version ?? (await Deno.readTextFile(join(repo, "VERSION"))).trim();
+  const manifestFile = join(repo, "manifest.yml");
+  const manifestText = await Deno.readTextFile(manifestFile);
+  const stackManifest = manifestForStack(manifestText, {
+    file: manifestFile,
+    stack: options.stack,
+    ...(options.cached ? { fileFor: bundledEntry } : {}),
+  });
+  const included = await includedEntries(repo, stackManifest.manifest.includeFiles);
+  const out = resolve(
+    options.out ?? join(env.INIT_CWD || Deno.cwd(), zipName({ ...options, version })),
+  );
+  await Deno.mkdir(dirname(out), { recursive: true });
+
+  const bundled = options.cached
+    ? await bundleDependencies(stackManifest.dependencies, {
+      ...(options.dependencyDir !== undefined ? { dependencyDir: options.dependencyDir } : {}),
+      downloadCache: options.downloadCache ?? defaultDownloadCache(env),
+      log,
+    })
+    : [];
+
+  const buildDir = await Deno.makeTempDir({ prefix: "package-" });
+  try {
+    let binary = options.binary;
+    if (binary === undefined) {
+      binary = join(buildDir, "buildpack");
+      await compileBuildpack({
+        repo,
+        buildDir,
+        output: binary,
+        target: TARGET,
+        epoch,
+        denort: denort!,
+        log,
+      });
+    }
+    const sbom = buildpackSbom({
+      version,
+      stack: options.stack,
+      epoch,
+      binary: {
+        sha256: await sha256File(binary),
+        ...(options.binary === undefined
+          ? { compiledWith: Deno.version.deno, target: TARGET }
+          : {}),
+      },
+      npm: await npmGraph(join(repo, "mod.ts"), join(repo, "deno.json")),
+      lockIntegrity: lockIntegrity(await Deno.readTextFile(join(repo, "deno.lock"))),
+      dependencies: stackManifest.dependencies,
+    });
+    const encode = (text: string) => new TextEncoder().encode(text);
+    const entries: Entry[] = [
+      ...included,
+      { name: "bin/buildpack", kind: "file", path: binary, mode: EXEC_MODE },
+      { name: "manifest.yml", kind: "bytes", bytes: encode(stackManifest.text) },
+      { name: "sbom.cdx.json", kind: "bytes", bytes: encode(JSON.stringify(sbom, null, 2) + "\n") },
+      ...(options.version !== undefined
+        ? [{ name: "VERSION", kind: "bytes" as const, bytes: encode(version + "\n") }]
+        : []),
+      ...bundled.map((b): Entry => ({
+        name: b.entry,
+        kind: "file",
+        path: b.path,
+        mode: FILE_MODE,
+      })),
+    ];
+    // One entry per name (a generated VERSION replaces the file), sorted bytewise.
+    const byName = new Map(entries.map((e) => [e.name, e]));
+    const names = [...byName.keys()].sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
+    const partial = `${out}.partial`;
+    const zip = await ZipWriter.create(partial, epoch);
+    try {
+      for (const name of names) {
+        const e = byName.get(name)!;
+        if (e.kind === "symlink") await zip.addSymlink(name, e.target!);
+        else if (e.kind === "bytes") await zip.addBytes(name, e.bytes!, e.mode ?? FILE_MODE);
+        else await zip.addFile(name, e.path!, e.mode ?? FILE_MODE);
+      }
+    } catch (err) {
+      zip.abort();
+      await Deno.remove(partial).catch(() => {});
+      throw err;
+    }
+    const size = await zip.close();
+    await Deno.rename(partial, out);
+    return { path: out, size, sha256: await sha256File(out) };
+  } finally {
+    await Deno.remove(buildDir, { recursive: true }).catch(() => {});
+  }
+}
+
+/** Run the CLI; resolves with the exit code. */
+export async function main(args: string[]): Promise<number> {
+  const log = (line: string) => console.error(`package: ${line}`);
+  try {
+    const options = parsePackageArgs(args);
+    if (options === "help") {
+      console.log(USAGE);
+      return 0;
+    }
+    // `deno task` runs in the repo; relative paths mean the caller's directory.
+    const cwd = Deno.env.get("INIT_CWD") || Deno.cwd();
+    for (const key of ["out", "binary", "dependencyDir", "downloadCache"] as const) {
+      if (options[key] !== undefined) options[key] = resolve(cwd, options[key]);
+    }
+    const result = await packageBuildpack(options, { repo: REPO, env: Deno.env.toObject(), log });
+    const mib = (result.size / 1024 / 1024).toFixed(1);
+    console.log(`${result.path}\n  ${result.size} bytes (${mib} MiB)\n  sha256 ${result.sha256}`);
+    log(`wrote ${basename(result.path)}`);
+    return 0;
+  } catch (err) {
+    if (err instanceof BuildpackError) {
+      console.error(err.message);
+      return err.exitCode;
+    }
+    throw err;
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));
