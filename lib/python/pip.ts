@@ -50,7 +50,11 @@ export function pythonEnv(
   env.PIP_DISABLE_PIP_VERSION_CHECK = "1";
   // Staging runs as root only in emulators; on the platform it is vcap.
   env.PIP_ROOT_USER_ACTION ??= "ignore";
-  if (!env.PIP_CERT && (paths.caBundleExists ?? true)) env.PIP_CERT = STAGING_CA_BUNDLE;
+  // pip trusts only PIP_CERT; keep it in line with the buildpack's own downloads.
+  if (!env.PIP_CERT) {
+    if (env.SSL_CERT_FILE) env.PIP_CERT = env.SSL_CERT_FILE;
+    else if (paths.caBundleExists ?? true) env.PIP_CERT = STAGING_CA_BUNDLE;
+  }
   const bin = join(paths.depsIdxDir, "python", "bin");
   env.PATH = env.PATH ? `${bin}:${env.PATH}` : bin;
   const lib = join(paths.depsIdxDir, "python", "lib");

@@ -28,6 +28,10 @@ export interface StageAppOptions {
   noMirror?: boolean;
   /** Replace the buildpack dir (default: this repo). */
   buildpack?: string;
+  /** Several buildpacks (multi-buildpack); `manifest` is then not applied. */
+  buildpacks?: string[];
+  /** `cf push -c`. */
+  startCommand?: string;
 }
 
 /** Stage `appDir` with this buildpack and `manifest`; the log is kept, not printed. */
@@ -39,8 +43,9 @@ export async function stageApp(appDir: string, options: StageAppOptions): Promis
     const mirror = options.noMirror ? {} : (await mirrorEnv()) ?? {};
     return await stage({
       appDir,
-      buildpacks: [options.buildpack ?? REPO],
-      manifest,
+      buildpacks: options.buildpacks ?? [options.buildpack ?? REPO],
+      manifest: options.buildpacks ? undefined : manifest,
+      startCommand: options.startCommand,
       cacheDir: options.cacheDir,
       env: { ...mirror, ...options.env },
       output: () => {},
