@@ -57,7 +57,7 @@ type Format = "tgz" | "txz" | "tar" | "zip";
 const LABEL: Record<Format, string> = { tgz: ".tgz", txz: ".tar.xz", tar: ".tar", zip: ".zip" };
 
 /** Regular files up to this size are buffered and written with one call. */
-const SMALL_FILE = 8 << 20;
+const SMALL_FILE = 1 << 20;
 /** Like Linux's MAXSYMLINKS. */
 const MAX_SYMLINK_HOPS = 40;
 /** Zip: bytes read per call, largest central directory accepted. */
