@@ -34,6 +34,8 @@ import { saveEnvironment } from "../lib/python/environment_cache.ts";
 import { markStagingStart, seconds } from "../lib/stage/timer.ts";
 import { previousBuildpackVersion } from "../lib/stage/metadata.ts";
 import { dependenciesFor } from "../lib/manifest.ts";
+import { supplyConda, usesConda } from "../lib/conda/supply.ts";
+import { writeStagingSbom } from "../lib/sbom.ts";
 
 /** The supply phase. */
 export async function supply(args: string[], log: Logger): Promise<number> {
@@ -46,6 +48,11 @@ export async function supply(args: string[], log: Logger): Promise<number> {
   const env = stagingEnv(ctx.depsDir, Deno.env.toObject());
   await runHook("pre_compile", { buildDir: ctx.buildDir, env, log });
   await makeDepsDirs(ctx);
+  if (await usesConda(ctx.buildDir)) {
+    const installer = new DependencyInstaller({ root: ctx.root, cacheDir: ctx.cacheDir, log });
+    await supplyConda(ctx, { manifest, installer, env });
+    return 0;
+  }
 
   const python = await choosePythonVersion(ctx, manifest);
   pipChoice(Deno.env.get("BP_PIP_VERSION")); // a bad BP_PIP_VERSION fails before any download
@@ -85,6 +92,7 @@ export async function supply(args: string[], log: Logger): Promise<number> {
     inputs,
   });
   await installer.pruneCache();
+  await writeSbom(ctx, python);
   log.info(
     `Python ${python.version} ready: runtime ${runtime.reused ? "reused" : "installed"}, ` +
       `packages ${action} (supply took ${seconds(Date.now() - started)})`,
@@ -184,4 +192,15 @@ async function choosePythonVersion(ctx: StagingContext, manifest: Manifest) {
   });
   if (eol) ctx.log.warning(eol);
   return chosen.dependency;
+}
+
+async function writeSbom(ctx: StagingContext, python: { version: string; sha256: string }) {
+  await writeStagingSbom(ownDepsDir(ctx), {
+    pythonVersion: python.version,
+    runtimeSha256: python.sha256,
+    buildpackVersion: ctx.buildpackVersion,
+  });
+  ctx.log.info(
+    `CycloneDX SBOM of the installed packages: deps/${ctx.depsIdx}/sbom.cdx.json`,
+  );
 }

@@ -364,8 +364,9 @@ export function nltkDownloadFailed(
   const server = options.server
     ? options.server.replace(/\/\/[^/@\s]*@/, "//-redacted-@")
     : "the NLTK default index (raw.githubusercontent.com)";
+  const listed = ids.join(" ");
   return new BuildpackError(
-    `Could not download the NLTK packages listed in nltk.txt (${ids.join(" ")}): ${options.detail}\n` +
+    `Could not download the NLTK packages listed in nltk.txt (${listed}): ${options.detail}\n` +
       `The downloader used ${server}.\n` +
       "Check the package ids in nltk.txt, that the index is reachable from staging (proxies), " +
       "or point NLTK_DOWNLOAD_URL at a reachable index.xml (`cf set-env <app> NLTK_DOWNLOAD_URL URL`).",

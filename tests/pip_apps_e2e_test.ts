@@ -84,6 +84,17 @@ Deno.test("a Flask + gunicorn app stages and answers HTTP from another root", op
         await Deno.readLink(join(root, "deps", "0", "bin", "gunicorn")),
         "../python/bin/gunicorn",
       );
+      const sbom = JSON.parse(await Deno.readTextFile(join(root, "deps", "0", "sbom.cdx.json")));
+      assert.equal(sbom.bomFormat, "CycloneDX");
+      const names = sbom.components.map((c: { name: string; version: string }) =>
+        `${c.name} ${c.version}`
+      );
+      assert.ok(names.some((n: string) => /^flask 3\.1\.3$/i.test(n)), names.join(", "));
+      assert.ok(names.some((n: string) => /python 3\.11\.\d+$/i.test(n)), names.join(", "));
+      assert.match(
+        result.log,
+        /CycloneDX SBOM of the installed packages: deps\/0\/sbom\.cdx\.json/,
+      );
       const profile = await Deno.readTextFile(join(root, "profile.d", "0_python.sh"));
       assert.match(profile, /export PYTHONHOME=\$DEPS_DIR\/0\/python/);
       assert.match(

@@ -23,7 +23,6 @@ import {
   extractDroplet,
   fixture,
   get,
-  REPO,
   stageApp,
   withRunningApp,
 } from "./support/staging.ts";
@@ -106,13 +105,14 @@ Deno.test(
   async () => {
     const rt = (await pythonRuntime("3.11"))!;
     const work = await Deno.makeTempDir({ prefix: "e2e-pip-" });
+    const cacheDir = join(work, "cache");
+    const env = { BP_PIP_VERSION: "latest", PIP_VERBOSE: "1" };
+    const app = await copy(fixture("stdlib_app"));
     try {
+      await Deno.writeTextFile(join(app, "requirements.txt"), "six==1.17.0\n");
       const pip = await wheelDependency(work, { name: "pip", project: "pip", version: "26.2.1" });
       const manifest = testManifest([rt], { extra: manifestItem(pip) });
-      const result = await stageApp(join(REPO, "examples", "flask_app"), {
-        manifest,
-        env: { BP_PIP_VERSION: "latest", PIP_VERBOSE: "1" },
-      });
+      const result = await stageApp(app, { manifest, env, cacheDir });
       try {
         const droplet = assertStaged(result);
         assert.match(result.log, /Installing pip 26\.2\.1 from the buildpack/);
@@ -135,13 +135,22 @@ Deno.test(
           await Deno.remove(root, { recursive: true });
         }
         await withRunningApp(droplet, async (url) => {
-          assert.equal((await get(url)).body, "Hello, World!\n");
+          assert.equal(JSON.parse((await get(url)).body).version, rt.version);
         });
       } finally {
         await cleanup(result);
       }
+      const restage = await stageApp(app, { manifest, env, cacheDir });
+      try {
+        assertStaged(restage);
+        assert.match(restage.log, /pip 26\.2\.1 from the buildpack is already installed/);
+        assert.match(restage.log, /requirements\.txt unchanged since the previous staging/);
+      } finally {
+        await cleanup(restage);
+      }
     } finally {
       await Deno.remove(work, { recursive: true });
+      await Deno.remove(app, { recursive: true });
     }
   },
 );
@@ -337,23 +346,36 @@ Deno.test(
       } finally {
         await cleanup(second);
       }
-      // A wrong hash in the lock: pip's hash check refuses the file.
-      const lock = JSON.parse(await Deno.readTextFile(join(app, "Pipfile.lock")));
-      lock.default.blinker.hashes = ["sha256:" + "0".repeat(64)];
-      await Deno.writeTextFile(join(app, "Pipfile.lock"), JSON.stringify(lock));
-      const third = await stageApp(app, { manifest, noMirror: true, env });
-      try {
-        assert.notEqual(third.exitCode, 0);
-        assert.match(third.log, /THESE PACKAGES DO NOT MATCH THE HASHES/);
-      } finally {
-        await cleanup(third);
-      }
     } finally {
       await Deno.remove(app, { recursive: true });
       await Deno.remove(cacheDir, { recursive: true });
     }
   },
 );
+
+Deno.test("a Pipfile.lock hash that does not match fails pip's hash check", opts, async () => {
+  const mirror = (await mirrorEnv()) ?? {};
+  const app = await copy(fixture("pipfile_lock_app"));
+  try {
+    const lock = JSON.parse(await Deno.readTextFile(join(app, "Pipfile.lock")));
+    lock.default.blinker.hashes = ["sha256:" + "0".repeat(64)];
+    await Deno.writeTextFile(join(app, "Pipfile.lock"), JSON.stringify(lock));
+    const result = await stageApp(app, {
+      manifest: testManifest([(await pythonRuntime("3.11"))!]),
+      noMirror: true,
+      env: { MIRROR_INDEX_URL: mirror.PIP_INDEX_URL ?? "", PIP_RETRIES: "0" },
+    });
+    try {
+      assert.notEqual(result.exitCode, 0);
+      assert.match(result.log, /THESE PACKAGES DO NOT MATCH THE HASHES/);
+      assert.match(result.log, /blinker/);
+    } finally {
+      await cleanup(result);
+    }
+  } finally {
+    await Deno.remove(app, { recursive: true });
+  }
+});
 
 Deno.test("a Pipfile without Pipfile.lock fails saying to run pipenv lock", opts, async () => {
   const app = await copy(fixture("pipfile_lock_app"));

@@ -34,20 +34,18 @@ export async function installPackages(
     if (plan.vendor) log.info("Using the pip --no-build-isolation flag since it is available");
     await options.prepare?.();
   };
+  log.step(header);
+  for (const note of plan.notes ?? []) log.info(note);
   let action: PackagesAction;
   if (
     runtime.reused && runtime.previous?.fingerprint === options.fingerprint &&
     !plan.localPaths.length
   ) {
-    log.step(header);
-    for (const note of plan.notes ?? []) log.info(note);
     log.info(
       `${plan.source || "Requirements"} unchanged since the previous staging: nothing to install`,
     );
     action = "unchanged";
   } else if (!plan.hasRequirements && !runtime.reused) {
-    log.step(header);
-    for (const note of plan.notes ?? []) log.info(note);
     log.info(
       plan.kind === "none"
         ? "No requirements.txt, setup.py or pyproject.toml: no packages to install"
@@ -55,8 +53,6 @@ export async function installPackages(
     );
     action = "none";
   } else if (runtime.reused && sitePackages) {
-    log.step(header);
-    for (const note of plan.notes ?? []) log.info(note);
     log.info(
       runtime.previous?.fingerprint === options.fingerprint
         ? `Reinstalling local paths (${plan.localPaths.join(", ")}); other packages are unchanged`
@@ -68,8 +64,6 @@ export async function installPackages(
     await installIncremental(pip, plan, { sitePackages, runtimePackages: runtime.runtimePackages });
     action = "incremental";
   } else {
-    log.step(header);
-    for (const note of plan.notes ?? []) log.info(note);
     await beforePip();
     await installFresh(pip, plan);
     action = "fresh";
