@@ -23,7 +23,9 @@ import {
   inputDigests,
   type InstallPlan,
   planInstall,
+  withPipfileLock,
 } from "../lib/python/install_plan.ts";
+import { lockPipfile, pipenvDependency } from "../lib/python/pipenv_lock.ts";
 import { type PipContext, pythonEnv } from "../lib/python/pip.ts";
 import { pipChoice, preparePip } from "../lib/python/pip_version.ts";
 import { installBuildBackends } from "../lib/python/build_backends.ts";
@@ -56,7 +58,10 @@ export async function supply(args: string[], log: Logger): Promise<number> {
 
   const python = await choosePythonVersion(ctx, manifest);
   pipChoice(Deno.env.get("BP_PIP_VERSION")); // a bad BP_PIP_VERSION fails before any download
-  const plan = await planInstall(ctx.buildDir, { env: Deno.env.toObject() });
+  const plan = await planInstall(ctx.buildDir, {
+    env: Deno.env.toObject(),
+    canLockPipfile: pipenvDependency(manifest, ctx.stack) !== undefined,
+  });
   const installer = new DependencyInstaller({ root: ctx.root, cacheDir: ctx.cacheDir, log });
   const depsIdxDir = ownDepsDir(ctx);
   const runtime = await installRuntime(python, {
@@ -115,7 +120,7 @@ async function installAppPackages(
     runtimeSha256: string;
   },
 ) {
-  const { plan, installer } = options;
+  const { installer } = options;
   const hostEnv = Deno.env.toObject();
   const depsIdxDir = ownDepsDir(ctx);
   const scratchDir = await Deno.makeTempDir({ prefix: "python-buildpack-" });
@@ -130,6 +135,7 @@ async function installAppPackages(
     };
     const deps = { manifest: options.manifest, stack: ctx.stack, installer, scratchDir };
     await preparePip(hostEnv.BP_PIP_VERSION, { ...deps, pip });
+    const plan = await lockedPlan(options.plan, { ...deps, pip, env: hostEnv });
     const print = fingerprint(plan, { runtimeSha256: options.runtimeSha256, env: hostEnv });
     const inputs = inputDigests(plan, hostEnv);
     const action = await installPackages(plan, {
@@ -149,6 +155,26 @@ async function installAppPackages(
   } finally {
     await Deno.remove(scratchDir, { recursive: true }).catch(() => {});
   }
+}
+
+/** The plan itself, or for a Pipfile without lock the plan of the lock pipenv writes. */
+async function lockedPlan(
+  plan: InstallPlan,
+  options: {
+    manifest: Manifest;
+    stack: string;
+    installer: DependencyInstaller;
+    scratchDir: string;
+    pip: PipContext;
+    env: Record<string, string>;
+  },
+): Promise<InstallPlan> {
+  if (plan.pipfileToLock === undefined) return plan;
+  const lock = await lockPipfile(plan.pipfileToLock, {
+    ...options,
+    dependency: pipenvDependency(options.manifest, options.stack)!,
+  });
+  return withPipfileLock(plan, lock, options.env);
 }
 
 async function checkStack(ctx: StagingContext): Promise<Manifest> {

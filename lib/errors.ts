@@ -504,3 +504,20 @@ export function packageBinaryInvalid(path: string, problem: string): BuildpackEr
     { exitCode: 2 },
   );
 }
+
+/** `pipenv lock` (or installing the manifest's pipenv to run it) failed for a Pipfile without lock. */
+export function pipenvLockFailed(
+  version: string,
+  options: { step: "install" | "lock"; output: string },
+): BuildpackError {
+  const tail = options.output.trimEnd().split("\n").slice(-30).join("\n");
+  const what = options.step === "install"
+    ? `installing pipenv ${version} from the buildpack's pipenv dependency failed`
+    : `\`pipenv lock\` (pipenv ${version}) failed`;
+  return new BuildpackError(
+    `Could not install packages: the app has a Pipfile but no Pipfile.lock, and ${what}.\n` +
+      (tail ? `pipenv's output ends with:\n${tail}\n` : "") +
+      "Check the Pipfile's [packages] and [[source]] (names, versions, a reachable index), " +
+      "or run `pipenv lock` locally and push Pipfile.lock with the app.",
+  );
+}

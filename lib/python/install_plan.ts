@@ -36,6 +36,11 @@ export interface InstallPlan {
   vendorSdists?: boolean;
   /** What the log should say about how the plan was made. */
   notes?: string[];
+  /**
+   * The Pipfile's text when the app has no Pipfile.lock and the manifest
+   * can lock it: lock it, then install `withPipfileLock(plan, lock)`.
+   */
+  pipfileToLock?: string;
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -82,11 +87,18 @@ async function pipfileLockPlan(
   env: Record<string, string | undefined>,
 ): Promise<InstallPlan> {
   const text = await Deno.readTextFile(join(buildDir, "Pipfile.lock"));
+  return lockTextPlan(text, { env, file: "Pipfile.lock" });
+}
+
+function lockTextPlan(
+  text: string,
+  options: { env: Record<string, string | undefined>; file: string },
+): InstallPlan {
   let generated;
   try {
-    generated = lockToRequirements(text, env);
+    generated = lockToRequirements(text, options.env);
   } catch (e) {
-    if (e instanceof LockProblem) throw pipfileLockUnusable("Pipfile.lock", e.message);
+    if (e instanceof LockProblem) throw pipfileLockUnusable(options.file, e.message);
     throw e;
   }
   const summary = summarizeRequirements(generated.text);
@@ -112,6 +124,7 @@ async function pipfileLockPlan(
 async function basePlan(
   buildDir: string,
   env: Record<string, string | undefined>,
+  canLockPipfile: boolean,
 ): Promise<InstallPlan> {
   if (await exists(join(buildDir, "requirements.txt"))) return await requirementsPlan(buildDir);
   if (await exists(join(buildDir, "Pipfile.lock"))) return await pipfileLockPlan(buildDir, env);
@@ -127,7 +140,19 @@ async function basePlan(
       };
     }
   }
-  if (await exists(join(buildDir, "Pipfile"))) throw pipfileWithoutLock();
+  if (await exists(join(buildDir, "Pipfile"))) {
+    if (!canLockPipfile) throw pipfileWithoutLock();
+    const text = await Deno.readTextFile(join(buildDir, "Pipfile"));
+    return {
+      kind: "requirements",
+      targets: ["-r", "requirements.txt"],
+      source: "Pipfile",
+      inputs: [{ path: "Pipfile", text }],
+      localPaths: [],
+      hasRequirements: true,
+      pipfileToLock: text,
+    };
+  }
   return NONE;
 }
 
@@ -136,14 +161,16 @@ async function basePlan(
  * else Pipfile.lock (turned into requirements), else `.` for setup.py or
  * pyproject.toml. With `vendor/` the install uses no index: index lines are
  * dropped from copies of the requirements files (the app's are never
- * changed). `env` expands `${VAR}` in Pipfile.lock source URLs.
+ * changed). `env` expands `${VAR}` in Pipfile.lock source URLs. A Pipfile
+ * without lock is an error unless `canLockPipfile` (the manifest has
+ * pipenv): then the plan carries `pipfileToLock`.
  * @throws BuildpackError for a Pipfile without lock or an unusable Pipfile.lock
  */
 export async function planInstall(
   buildDir: string,
-  options: { env?: Record<string, string | undefined> } = {},
+  options: { env?: Record<string, string | undefined>; canLockPipfile?: boolean } = {},
 ): Promise<InstallPlan> {
-  const plan = await basePlan(buildDir, options.env ?? {});
+  const plan = await basePlan(buildDir, options.env ?? {}, options.canLockPipfile ?? false);
   const vendorDir = join(buildDir, "vendor");
   if (plan.kind === "none" || !(await isDirectory(vendorDir))) {
     // Only generated files need a scratch copy when nothing is vendored.
@@ -159,6 +186,30 @@ export async function planInstall(
       { path: "vendor/", text: listing.map((f) => `${f.name} ${f.size}`).join("\n") },
     ],
     rewritten: plan.rewritten?.map((f) => ({ path: f.path, text: withoutIndexOptions(f.text) })),
+  };
+}
+
+/**
+ * The plan for a Pipfile that was locked during staging: the generated lock
+ * takes the Pipfile.lock path; the Pipfile and the lock are both inputs of
+ * the fingerprint. Keeps the vendor settings of `plan`. Pure.
+ * @throws BuildpackError when the generated lock is unusable
+ */
+export function withPipfileLock(
+  plan: InstallPlan,
+  lockText: string,
+  env: Record<string, string | undefined>,
+): InstallPlan {
+  const locked = lockTextPlan(lockText, { env, file: "Pipfile.lock (written by pipenv lock)" });
+  return {
+    ...locked,
+    source: "Pipfile",
+    inputs: [...plan.inputs, ...locked.inputs],
+    vendor: plan.vendor,
+    vendorSdists: plan.vendorSdists,
+    rewritten: plan.vendor
+      ? locked.rewritten?.map((f) => ({ path: f.path, text: withoutIndexOptions(f.text) }))
+      : locked.rewritten,
   };
 }
 
