@@ -31,36 +31,40 @@ async function manifestWithStandInPipenv(dir: string): Promise<string> {
   return testManifest([(await pythonRuntime("3.11"))!], { extra: pipenvEntry(standIn) });
 }
 
-Deno.test("a Pipfile without lock is locked with the manifest's pipenv (stand-in)", opts, async () => {
-  const work = await Deno.makeTempDir({ prefix: "e2e-pipenv-" });
-  const app = await copy(fixture("pipfile_app"));
-  try {
-    const manifest = await manifestWithStandInPipenv(work);
-    const mirror = (await mirrorEnv()) ?? {};
-    const before = await treeDigest(app);
-    const result = await stageApp(app, {
-      manifest,
-      noMirror: true,
-      env: { MIRROR_INDEX_URL: mirror.PIP_INDEX_URL ?? "", PIP_RETRIES: "0" },
-    });
+Deno.test(
+  "a Pipfile without lock is locked with the manifest's pipenv (stand-in)",
+  opts,
+  async () => {
+    const work = await Deno.makeTempDir({ prefix: "e2e-pipenv-" });
+    const app = await copy(fixture("pipfile_app"));
     try {
-      const droplet = assertStaged(result);
-      assert.match(result.log, /-----> Locking Pipfile with pipenv 2026\.7\.1/);
-      assert.match(result.log, /Generating 'requirements\.txt' from Pipfile\.lock/);
-      assert.match(result.log, /Successfully installed .*flask-/);
-      assert.doesNotMatch(result.log, /pytest/, "develop packages are not installed");
-      assert.equal(await treeDigest(app), before, "nothing is written into the app dir");
-      await withRunningApp(droplet, async (url) => {
-        assert.equal((await get(url)).body, "Hello, World!\n");
+      const manifest = await manifestWithStandInPipenv(work);
+      const mirror = (await mirrorEnv()) ?? {};
+      const before = await treeDigest(app);
+      const result = await stageApp(app, {
+        manifest,
+        noMirror: true,
+        env: { MIRROR_INDEX_URL: mirror.PIP_INDEX_URL ?? "", PIP_RETRIES: "0" },
       });
+      try {
+        const droplet = assertStaged(result);
+        assert.match(result.log, /-----> Locking Pipfile with pipenv 2026\.7\.1/);
+        assert.match(result.log, /Generating 'requirements\.txt' from Pipfile\.lock/);
+        assert.match(result.log, /Successfully installed .*flask-/);
+        assert.doesNotMatch(result.log, /pytest/, "develop packages are not installed");
+        assert.equal(await treeDigest(app), before, "nothing is written into the app dir");
+        await withRunningApp(droplet, async (url) => {
+          assert.equal((await get(url)).body, "Hello, World!\n");
+        });
+      } finally {
+        await cleanup(result);
+      }
     } finally {
-      await cleanup(result);
+      await Deno.remove(app, { recursive: true });
+      await Deno.remove(work, { recursive: true });
     }
-  } finally {
-    await Deno.remove(app, { recursive: true });
-    await Deno.remove(work, { recursive: true });
-  }
-});
+  },
+);
 
 Deno.test("a Pipfile pipenv cannot lock fails with pipenv's output", opts, async () => {
   const work = await Deno.makeTempDir({ prefix: "e2e-pipenv-" });

@@ -112,7 +112,9 @@ export async function lockPipfile(
   });
   if (lock.code !== 0) throw pipenvLockFailed(version, { step: "lock", output: lock.output });
   try {
-    return await Deno.readTextFile(join(root, "project", "Pipfile.lock"));
+    const text = await Deno.readTextFile(join(root, "project", "Pipfile.lock"));
+    pip.log.info("Locked the Pipfile in a scratch dir (the app's files are not changed)");
+    return text;
   } catch {
     throw pipenvLockFailed(version, {
       step: "lock",

@@ -19,7 +19,8 @@ import { fileUri } from "../../tools/python_dep/manifest_entry.ts";
 export const STAND_IN_PIPENV_VERSION = "2026.7.1";
 
 /** The stand-in's `pipenv/__main__.py`. */
-export const STAND_IN_MAIN = `"""STAND-IN for pipenv (buildpack tests only): implements \`pipenv lock\` alone."""
+export const STAND_IN_MAIN =
+  `"""STAND-IN for pipenv (buildpack tests only): implements \`pipenv lock\` alone."""
 import hashlib
 import json
 import os
