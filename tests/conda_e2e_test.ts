@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { pythonRuntime, skipReason, testManifest } from "./support/runtimes.ts";
+import { pythonRuntime, testManifest } from "./support/runtimes.ts";
 import { miniforgeEntry, standInMiniforge } from "./support/conda_stand_in.ts";
 import { copy } from "./support/files.ts";
 import {
@@ -20,10 +20,9 @@ import {
   stageApp,
   withRunningApp,
 } from "./support/staging.ts";
+import { e2eOptions } from "./support/e2e_options.ts";
 
-const skip = skipReason("3.11");
-if (skip) console.log(`conda e2e tests skipped: ${skip}`);
-const opts = { ignore: skip !== undefined, sanitizeOps: false, sanitizeResources: false };
+const opts = e2eOptions("conda");
 
 async function condaManifest() {
   const standIn = (await standInMiniforge())!;

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { pythonRuntime, skipReason, testManifest } from "./support/runtimes.ts";
+import { pythonRuntime, testManifest } from "./support/runtimes.ts";
 import { buildpackCopy } from "./support/buildpack_copy.ts";
 import {
   assertStaged,
@@ -16,10 +16,9 @@ import {
   stageApp,
   withRunningApp,
 } from "./support/staging.ts";
+import { e2eOptions } from "./support/e2e_options.ts";
 
-const skip = skipReason("3.11");
-if (skip) console.log(`offline e2e tests skipped: ${skip}`);
-const opts = { ignore: skip !== undefined, sanitizeOps: false, sanitizeResources: false };
+const opts = e2eOptions("offline");
 
 Deno.test(
   "a cached buildpack stages from dependencies/ with the network closed",

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { pythonRuntime, skipReason, testManifest } from "./support/runtimes.ts";
+import { pythonRuntime, testManifest } from "./support/runtimes.ts";
 import { copy } from "./support/files.ts";
 import {
   assertStaged,
@@ -18,10 +18,9 @@ import {
   stageApp,
   withRunningApp,
 } from "./support/staging.ts";
+import { e2eOptions } from "./support/e2e_options.ts";
 
-const skip = skipReason("3.11");
-if (skip) console.log(`pip app e2e tests skipped: ${skip}`);
-const opts = { ignore: skip !== undefined, sanitizeOps: false, sanitizeResources: false };
+const opts = e2eOptions("pip app");
 
 async function manifest311(): Promise<{ text: string; version: string }> {
   const rt = (await pythonRuntime("3.11"))!;

@@ -13,7 +13,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { basename, join } from "node:path";
 import { zipSync } from "fflate";
-import { newestOfMinor, pythonRuntime, skipReason, testManifest } from "./support/runtimes.ts";
+import { newestOfMinor, pythonRuntime, testManifest } from "./support/runtimes.ts";
 import { buildpackCopy } from "./support/buildpack_copy.ts";
 import { copy, treeDigest } from "./support/files.ts";
 import { mirrorEnv } from "./support/pip_mirror.ts";
@@ -26,10 +26,9 @@ import {
   stageApp,
   withRunningApp,
 } from "./support/staging.ts";
+import { e2eOptions } from "./support/e2e_options.ts";
 
-const skip = skipReason("3.11");
-if (skip) console.log(`pip feature e2e tests skipped: ${skip}`);
-const opts = { ignore: skip !== undefined, sanitizeOps: false, sanitizeResources: false };
+const opts = e2eOptions("pip feature");
 
 /** A closed port: anything sent there is refused at once. */
 const CLOSED = "http://127.0.0.1:9";

@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { pythonRuntime, skipReason, testManifest } from "./support/runtimes.ts";
+import { pythonRuntime, testManifest } from "./support/runtimes.ts";
 import { copy, treeDigest } from "./support/files.ts";
 import { mirrorEnv } from "./support/pip_mirror.ts";
 import { packStandInPipenv, pipenvEntry } from "./support/stand_in_pipenv.ts";
@@ -21,10 +21,9 @@ import {
   stageApp,
   withRunningApp,
 } from "./support/staging.ts";
+import { e2eOptions } from "./support/e2e_options.ts";
 
-const skip = skipReason("3.11");
-if (skip) console.log(`pipenv lock e2e tests skipped: ${skip}`);
-const opts = { ignore: skip !== undefined, sanitizeOps: false, sanitizeResources: false };
+const opts = e2eOptions("pipenv lock");
 
 async function manifestWithStandInPipenv(dir: string): Promise<string> {
   const standIn = await packStandInPipenv(dir);

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { copy } from "./support/files.ts";
 import { buildpackCopy } from "./support/buildpack_copy.ts";
-import { pythonRuntime, skipReason, testManifest } from "./support/runtimes.ts";
+import { pythonRuntime, testManifest } from "./support/runtimes.ts";
 import {
   assertStaged,
   cleanup,
@@ -19,10 +19,9 @@ import {
   withRunningApp,
 } from "./support/staging.ts";
 import { fakeBuildpack, releaseWeb } from "../tools/stage/fake_buildpack.ts";
+import { e2eOptions } from "./support/e2e_options.ts";
 
-const skip = skipReason("3.11");
-if (skip) console.log(`platform e2e tests skipped: ${skip}`);
-const opts = { ignore: skip !== undefined, sanitizeOps: false, sanitizeResources: false };
+const opts = e2eOptions("platform");
 
 async function manifest(): Promise<string> {
   return testManifest([(await pythonRuntime("3.11"))!]);

@@ -7,12 +7,11 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 // @deno-types="@types/tar-stream"
 import tar from "tar-stream";
-import { pythonRuntime, skipReason, testManifest } from "./support/runtimes.ts";
+import { pythonRuntime, testManifest } from "./support/runtimes.ts";
 import { cleanup, fixture, stageApp } from "./support/staging.ts";
+import { e2eOptions } from "./support/e2e_options.ts";
 
-const skip = skipReason("3.11");
-if (skip) console.log(`staging failure e2e tests skipped: ${skip}`);
-const opts = { ignore: skip !== undefined, sanitizeOps: false, sanitizeResources: false };
+const opts = e2eOptions("staging failure");
 
 Deno.test(
   "a runtime whose sha256 does not match fails with CF's mismatch message",
