@@ -76,22 +76,32 @@ function httpClient(proxy: string | undefined, caCerts: string[]): Deno.HttpClie
   }
 }
 
+/** Stream `body` into `dest` through sha256; returns the hex digest. */
+async function writeHashed(body: ReadableStream<Uint8Array>, dest: string): Promise<string> {
+  const hash = createHash("sha256");
+  const out = await Deno.open(dest, { write: true, create: true, truncate: true });
+  const writer = out.writable.getWriter();
+  try {
+    for await (const chunk of body) {
+      hash.update(chunk);
+      await writer.write(chunk);
+    }
+  } catch (err) {
+    await writer.abort(err).catch(() => {});
+    throw err;
+  }
+  await writer.close();
+  return hash.digest("hex");
+}
+
 async function fetchOnce(
   uri: string,
   dest: string,
   env: Record<string, string | undefined>,
 ): Promise<string> {
-  const hash = createHash("sha256");
   if (uri.startsWith("file://")) {
     using src = await Deno.open(fileURLToPath(uri));
-    using out = await Deno.open(dest, { write: true, create: true, truncate: true });
-    const writer = out.writable.getWriter();
-    for await (const chunk of src.readable) {
-      hash.update(chunk);
-      await writer.write(chunk);
-    }
-    await writer.close();
-    return hash.digest("hex");
+    return await writeHashed(src.readable, dest);
   }
   const client = httpClient(proxyFor(uri, env), stackCaCerts(env));
   try {
@@ -100,14 +110,7 @@ async function fetchOnce(
       await res.body?.cancel();
       throw new HttpStatusError(res.status, res.statusText);
     }
-    const out = await Deno.open(dest, { write: true, create: true, truncate: true });
-    const writer = out.writable.getWriter();
-    for await (const chunk of res.body) {
-      hash.update(chunk);
-      await writer.write(chunk);
-    }
-    await writer.close();
-    return hash.digest("hex");
+    return await writeHashed(res.body, dest);
   } finally {
     client.close();
   }

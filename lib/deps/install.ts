@@ -13,6 +13,7 @@ import { redactUrls } from "../redact.ts";
 import { downloadTo, sha256File } from "./download.ts";
 import { extractArchive } from "./extract.ts";
 import { sha256Mismatch } from "../errors.ts";
+import { pathExists } from "../path_exists.ts";
 
 /** Where {@link DependencyInstaller} looks for and keeps files. */
 export interface InstallerOptions {
@@ -45,15 +46,6 @@ export function appCachePath(cacheDir: string, dep: Dependency): string {
   return join(cacheDir, "dependencies", hex("sha256", dep.uri), uriBasename(dep.uri));
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Fetches, verifies and extracts dependencies; remembers which app-cache entries were used. */
 export class DependencyInstaller {
   #opts: InstallerOptions;
@@ -73,14 +65,14 @@ export class DependencyInstaller {
   async fetch(dep: Dependency): Promise<string> {
     const { log, root, cacheDir } = this.#opts;
     const bundled = bundledPath(root, dep);
-    if (await exists(bundled)) {
+    if (await pathExists(bundled)) {
       log.info(`Copy [${bundled}]`);
       await verify(dep, bundled);
       return bundled;
     }
     const cached = appCachePath(cacheDir, dep);
     this.keep(dep);
-    if (await exists(cached)) {
+    if (await pathExists(cached)) {
       const actual = await sha256File(cached);
       if (actual === dep.sha256.toLowerCase()) {
         log.info(`Copy [${cached}]`);

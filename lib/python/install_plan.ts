@@ -9,6 +9,7 @@ import { requirementFiles, summarizeRequirements } from "./requirements.ts";
 import { LockProblem, lockToRequirements } from "./pipfile_lock.ts";
 import { isSdist, vendorListing, withoutIndexOptions } from "./vendor.ts";
 import { pipfileLockUnusable, pipfileWithoutLock } from "../errors.ts";
+import { pathExists } from "../path_exists.ts";
 
 /** The pip install for an app. */
 export interface InstallPlan {
@@ -41,15 +42,6 @@ export interface InstallPlan {
    * can lock it: lock it, then install `withPipfileLock(plan, lock)`.
    */
   pipfileToLock?: string;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 const NONE: InstallPlan = {
@@ -126,10 +118,10 @@ async function basePlan(
   env: Record<string, string | undefined>,
   canLockPipfile: boolean,
 ): Promise<InstallPlan> {
-  if (await exists(join(buildDir, "requirements.txt"))) return await requirementsPlan(buildDir);
-  if (await exists(join(buildDir, "Pipfile.lock"))) return await pipfileLockPlan(buildDir, env);
+  if (await pathExists(join(buildDir, "requirements.txt"))) return await requirementsPlan(buildDir);
+  if (await pathExists(join(buildDir, "Pipfile.lock"))) return await pipfileLockPlan(buildDir, env);
   for (const file of ["setup.py", "pyproject.toml"]) {
-    if (await exists(join(buildDir, file))) {
+    if (await pathExists(join(buildDir, file))) {
       return {
         kind: "project",
         targets: ["."],
@@ -140,7 +132,7 @@ async function basePlan(
       };
     }
   }
-  if (await exists(join(buildDir, "Pipfile"))) {
+  if (await pathExists(join(buildDir, "Pipfile"))) {
     if (!canLockPipfile) throw pipfileWithoutLock();
     const text = await Deno.readTextFile(join(buildDir, "Pipfile"));
     return {

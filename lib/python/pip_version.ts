@@ -11,6 +11,7 @@ import { invalidPipVersion, pipNotInManifest } from "../errors.ts";
 import { type PipContext, runPip } from "./pip.ts";
 import { sitePackagesDir } from "./site_packages.ts";
 import { compareVersions } from "./version.ts";
+import { pathExists } from "../path_exists.ts";
 
 /** What `BP_PIP_VERSION` asks for. */
 export type PipChoice = "runtime" | "manifest";
@@ -51,7 +52,7 @@ export async function preparePip(
   const dep = deps.pop();
   if (!dep) throw pipNotInManifest(options.stack);
   const sp = sitePackagesDir(pip.pythonDir);
-  if (sp && await exists(join(sp, `pip-${dep.version}.dist-info`))) {
+  if (sp && await pathExists(join(sp, `pip-${dep.version}.dist-info`))) {
     options.installer.keep(dep);
     pip.log.info(
       `pip ${dep.version} from the buildpack is already installed (BP_PIP_VERSION=latest)`,
@@ -70,15 +71,6 @@ export async function preparePip(
     "--no-deps",
     ...(await findLinks(dir)).map((d) => `--find-links=${d}`),
   ]);
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** `dir` and its direct subdirectories: a dependency tarball may wrap its files in one. */
