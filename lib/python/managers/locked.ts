@@ -41,8 +41,14 @@ export interface LockedDistribution {
 export interface LockIndex {
   /** The name the project gives it (`[[tool.uv.index]] name`, `[[tool.poetry.source]] name`). */
   name?: string;
-  /** Its URL as written in the project or lock (no credentials added). */
+  /** Its URL as written in the project or lock (no credentials added; `${VAR}` already expanded). */
   url: string;
+  /**
+   * Variables that hold its credentials, by the tool's convention:
+   * `UV_INDEX_<NAME>_USERNAME`/`_PASSWORD` (uv), `POETRY_HTTP_BASIC_<NAME>_USERNAME`/`_PASSWORD`
+   * (Poetry), with `<NAME>` the index name upper-cased and every non-alphanumeric as `_`.
+   */
+  credentials?: { username: string; password: string };
 }
 
 /** The result of reading a lock for one target Python. */
