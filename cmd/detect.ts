@@ -16,6 +16,8 @@ export const DETECT_FILES = [
   "pyproject.toml",
   "Pipfile",
   "Pipfile.lock",
+  "uv.lock",
+  "poetry.lock",
   "environment.yml",
 ];
 

@@ -12,25 +12,19 @@ import { stagingEnv } from "../lib/stage/staging_env.ts";
 import { runHook } from "../lib/stage/hooks.ts";
 import {
   choosePython,
+  readRequiresPython,
   readVersionRequest,
   versionFileWarnings,
 } from "../lib/python/version_sources.ts";
 import { deprecationWarning, newerPatchWarning } from "../lib/deps/warnings.ts";
 import { DependencyInstaller } from "../lib/deps/install.ts";
-import { installRuntime, linkRuntime, type RuntimeResult } from "../lib/python/runtime.ts";
+import { installRuntime, linkRuntime } from "../lib/python/runtime.ts";
+import { pipChoice } from "../lib/python/pip_version.ts";
 import {
-  fingerprint,
-  inputDigests,
-  type InstallPlan,
-  planInstall,
-  withPipfileLock,
-} from "../lib/python/install_plan.ts";
-import { lockPipfile, pipenvDependency } from "../lib/python/pipenv_lock.ts";
-import { type PipContext, pythonEnv } from "../lib/python/pip.ts";
-import { pipChoice, preparePip } from "../lib/python/pip_version.ts";
-import { installBuildBackends } from "../lib/python/build_backends.ts";
-import { downloadNltkData } from "../lib/python/nltk.ts";
-import { installPackages } from "../lib/python/packages.ts";
+  type AppPackagesContext,
+  installAppPackages,
+  planAppPackages,
+} from "../lib/python/app_packages.ts";
 import { writeLaunchFiles } from "../lib/stage/launch_files.ts";
 import { saveEnvironment } from "../lib/python/environment_cache.ts";
 import { markStagingStart, seconds } from "../lib/stage/timer.ts";
@@ -58,9 +52,11 @@ export async function supply(args: string[], log: Logger): Promise<number> {
 
   const python = await choosePythonVersion(ctx, manifest);
   pipChoice(Deno.env.get("BP_PIP_VERSION")); // a bad BP_PIP_VERSION fails before any download
-  const plan = await planInstall(ctx.buildDir, {
+  const packagesCtx = appPackagesContext(ctx);
+  const plan = await planAppPackages(packagesCtx, {
+    manifest,
+    pythonVersion: python.version,
     env: Deno.env.toObject(),
-    canLockPipfile: pipenvDependency(manifest, ctx.stack) !== undefined,
   });
   const installer = new DependencyInstaller({ root: ctx.root, cacheDir: ctx.cacheDir, log });
   const depsIdxDir = ownDepsDir(ctx);
@@ -72,109 +68,46 @@ export async function supply(args: string[], log: Logger): Promise<number> {
     installer,
     log,
   });
-
-  const { print, inputs, action, nltkData } = await installAppPackages(ctx, {
+  const packages = await installAppPackages(packagesCtx, {
     plan,
     manifest,
     installer,
     runtime,
     runtimeSha256: python.sha256,
   });
-
   await linkRuntime(depsIdxDir);
   await writeLaunchFiles(depsIdxDir, {
     depsIdx: ctx.depsIdx,
     buildpackVersion: ctx.buildpackVersion,
-    nltkData,
+    nltkData: packages.nltkData,
   });
   await saveEnvironment(ctx.cacheDir, join(depsIdxDir, "python"), {
     schema: 1,
     buildpackVersion: ctx.buildpackVersion,
     stack: ctx.stack,
     runtime: { version: python.version, sha256: python.sha256 },
-    fingerprint: print,
+    fingerprint: packages.fingerprint,
     runtimePackages: runtime.runtimePackages,
-    inputs,
+    inputs: packages.inputs,
   });
   await installer.pruneCache();
   await writeSbom(ctx, python);
   log.info(
     `Python ${python.version} ready: runtime ${runtime.reused ? "reused" : "installed"}, ` +
-      `packages ${action} (supply took ${seconds(Date.now() - started)})`,
+      `packages ${packages.action} (supply took ${seconds(Date.now() - started)})`,
   );
   return 0;
 }
 
-/**
- * pip (BP_PIP_VERSION), the app's packages (build backends first for
- * vendored sdists) and NLTK corpora, with generated requirements files in a
- * scratch dir outside the app that is removed afterwards.
- */
-async function installAppPackages(
-  ctx: StagingContext,
-  options: {
-    plan: InstallPlan;
-    manifest: Manifest;
-    installer: DependencyInstaller;
-    runtime: RuntimeResult;
-    runtimeSha256: string;
-  },
-) {
-  const { installer } = options;
-  const hostEnv = Deno.env.toObject();
-  const depsIdxDir = ownDepsDir(ctx);
-  const scratchDir = await Deno.makeTempDir({ prefix: "python-buildpack-" });
-  try {
-    const pip: PipContext = {
-      pythonDir: join(depsIdxDir, "python"),
-      depsIdxDir,
-      buildDir: ctx.buildDir,
-      env: pythonEnv(stagingEnv(ctx.depsDir, hostEnv), { cacheDir: ctx.cacheDir, depsIdxDir }),
-      log: ctx.log,
-      scratchDir,
-    };
-    const deps = { manifest: options.manifest, stack: ctx.stack, installer, scratchDir };
-    await preparePip(hostEnv.BP_PIP_VERSION, { ...deps, pip });
-    const plan = await lockedPlan(options.plan, { ...deps, pip, env: hostEnv });
-    const print = fingerprint(plan, { runtimeSha256: options.runtimeSha256, env: hostEnv });
-    const inputs = inputDigests(plan, hostEnv);
-    const action = await installPackages(plan, {
-      pip,
-      runtime: options.runtime,
-      fingerprint: print,
-      inputs,
-      prepare: plan.vendorSdists ? () => installBuildBackends(pip, deps) : undefined,
-    });
-    const nltkData = await downloadNltkData({
-      buildDir: ctx.buildDir,
-      pythonDir: pip.pythonDir,
-      env: pip.env,
-      log: ctx.log,
-    });
-    return { print, inputs, action, nltkData };
-  } finally {
-    await Deno.remove(scratchDir, { recursive: true }).catch(() => {});
-  }
-}
-
-/** The plan itself, or for a Pipfile without lock the plan of the lock pipenv writes. */
-async function lockedPlan(
-  plan: InstallPlan,
-  options: {
-    manifest: Manifest;
-    stack: string;
-    installer: DependencyInstaller;
-    scratchDir: string;
-    pip: PipContext;
-    env: Record<string, string>;
-  },
-): Promise<InstallPlan> {
-  if (plan.pipfileToLock === undefined) return plan;
-  const lock = await lockPipfile(plan.pipfileToLock, {
-    ...options,
-    dependency: pipenvDependency(options.manifest, options.stack)!,
-  });
-  return withPipfileLock(plan, lock, options.env);
+function appPackagesContext(ctx: StagingContext): AppPackagesContext {
+  return {
+    buildDir: ctx.buildDir,
+    cacheDir: ctx.cacheDir,
+    depsDir: ctx.depsDir,
+    depsIdxDir: ownDepsDir(ctx),
+    stack: ctx.stack,
+    log: ctx.log,
+  };
 }
 
 async function checkStack(ctx: StagingContext): Promise<Manifest> {
@@ -201,12 +134,14 @@ async function makeDepsDirs(ctx: StagingContext): Promise<void> {
 
 async function choosePythonVersion(ctx: StagingContext, manifest: Manifest) {
   for (const warning of await versionFileWarnings(ctx.buildDir)) ctx.log.warning(warning);
-  const request = await readVersionRequest(ctx.buildDir);
-  const chosen = choosePython(manifest, ctx.stack, request);
+  const requiresPython = await readRequiresPython(ctx.buildDir);
+  const request = (await readVersionRequest(ctx.buildDir)) ?? requiresPython;
+  const chosen = choosePython(manifest, ctx.stack, request, { requiresPython });
   ctx.log.info(
     request?.file
       ? `${request.file} asks for ${request.request}: using python ${chosen.version}`
-      : `No runtime.txt, .python-version or Pipfile.lock asks for a version: using the default, python ${chosen.version}`,
+      : "No runtime.txt, .python-version, Pipfile.lock or requires-python asks for a version: " +
+        `using the default, python ${chosen.version}`,
   );
   const available = dependenciesFor(manifest, "python", ctx.stack).map((d) => d.version);
   const newer = newerPatchWarning("python", chosen.version, available);

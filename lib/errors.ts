@@ -110,11 +110,12 @@ const VERSION_FILE_PROBLEMS: Record<VersionFileProblem, string> = {
   invisible: "contains invisible or control characters",
   not_version: "does not look like a Python version request",
   empty: "is empty",
-  multiple_lines: "has more than one line",
+  multiple_lines: "names more than one version",
 };
 
 /** How a version request is written in each version file. */
 function versionFileExample(file: string): string {
+  if (/requires-python/.test(file)) return '">=3.12"';
   if (/(^|\/)runtime\.txt$/.test(file)) return "python-3.13.x";
   return "3.13";
 }
@@ -145,6 +146,11 @@ export function pipfileLockInvalid(file: string, detail: string): BuildpackError
 }
 
 function versionChangeHint(file: string, line: string): string {
+  if (/requires-python/.test(file)) {
+    return `Change requires-python in ${file.replace(/ \(requires-python\)$/, "")} so that ` +
+      `one of the versions above satisfies it (for example ">=${line}"), or add a ` +
+      ".python-version file (such as " + line + "), which takes precedence over it.";
+  }
   if (/(^|\/)Pipfile\.lock$/.test(file)) {
     return `Set [requires] python_version = "${line}" in Pipfile and run \`pipenv lock\`, ` +
       "or add a .python-version file, which takes precedence over Pipfile.lock.";
@@ -171,6 +177,21 @@ export function versionNotOffered(
     }]\n` +
       `${file} asks for python ${request}, which this buildpack does not offer for stack ${options.stack}.\n` +
       versionChangeHint(file, options.line),
+  );
+}
+
+/** A version file asks for a Python the project's `requires-python` excludes. */
+export function versionConflict(
+  asked: { file: string; request: string },
+  required: { file: string; request: string; version: string },
+): BuildpackError {
+  const project = required.file.replace(/ \(requires-python\)$/, "");
+  return new BuildpackError(
+    `Could not install python: ${asked.file} asks for python ${asked.request} ` +
+      `(python ${required.version}), but ${project} has requires-python = "${required.request}", ` +
+      "which excludes it.\n" +
+      `Make them agree: change ${asked.file} to a version that satisfies "${required.request}", ` +
+      `or change requires-python in ${project} (and lock again if a lock file is made from it).`,
   );
 }
 
@@ -214,6 +235,13 @@ export function defaultVersionNotOffered(
 export function misspelledVersionFile(found: string, meant: string): string {
   return `Found ${found} in the app: did you mean ${meant}? ` +
     `The buildpack reads the Python version from ${meant}; ${found} is ignored.`;
+}
+
+/** Warning text (not thrown) for a virtualenv pushed with the app. */
+export function virtualenvIgnored(dir: string): string {
+  return `Found ${dir}/ in the app: it is not used. The buildpack installs the app's packages ` +
+    `into its own Python environment (a virtualenv made on another machine would not run here). ` +
+    `Add ${dir}/ to .cfignore to push less.`;
 }
 
 /** pip exited non-zero. `output` is already redacted. */
@@ -353,6 +381,68 @@ export function pipfileLockUnusable(file: string, detail: string): BuildpackErro
       (/\$\{/.test(detail)
         ? ", or set the variable with `cf set-env <app> NAME VALUE` and restage."
         : "."),
+  );
+}
+
+// --- Package managers: which file decides, and lock files ---------------------------------
+
+/** Warning text (not thrown): a lock file next to requirements.txt is not used. */
+export function lockFileIgnored(lock: string): string {
+  return `${lock} is ignored: requirements.txt decides what is installed when both are present. ` +
+    `Delete requirements.txt to install exactly what ${lock} pins, or delete ${lock} if the app ` +
+    "no longer uses it.";
+}
+
+/** Two or more lock files of different tools and no requirements.txt. */
+export function severalLockFiles(locks: string[]): BuildpackError {
+  return new BuildpackError(
+    `Could not decide how to install packages: the app has ${locks.join(", ")}, ` +
+      "and each of them would decide what is installed.\n" +
+      "Keep the lock file of the tool the project uses and delete the others " +
+      "(or add a requirements.txt, which takes precedence over every lock file).",
+  );
+}
+
+/** `pyproject.toml` configures uv or Poetry but the lock is not pushed. */
+export function lockFileMissing(tool: "uv" | "poetry"): BuildpackError {
+  const lock = tool === "uv" ? "uv.lock" : "poetry.lock";
+  const table = tool === "uv" ? "[tool.uv]" : "[tool.poetry]";
+  return new BuildpackError(
+    `Could not install packages: pyproject.toml has a ${table} table but the app has no ${lock}.\n` +
+      `Staging installs exactly what ${lock} pins, so that every staging gets the same packages; ` +
+      `this buildpack does not resolve dependencies itself.\n` +
+      `Run \`${tool} lock\` in the app directory and push ${lock} with the app ` +
+      "(check that .cfignore does not exclude it).",
+  );
+}
+
+/** A lock file without the pyproject.toml it was made from. */
+export function lockWithoutPyproject(lock: string): BuildpackError {
+  const tool = lock === "uv.lock" ? "uv" : "poetry";
+  return new BuildpackError(
+    `Could not install packages: the app has ${lock} but no pyproject.toml.\n` +
+      `${lock} is made from pyproject.toml, and both are needed to install the project. ` +
+      `Push pyproject.toml with the app (check .cfignore), or run \`${tool} lock\` again.`,
+  );
+}
+
+/** `pyproject.toml` alone, with neither `[project]` nor `[build-system]`. */
+export function pyprojectNotInstallable(): BuildpackError {
+  return new BuildpackError(
+    "Could not install packages: pyproject.toml has neither a [project] table nor a " +
+      "[build-system] table, so pip cannot install the app from it.\n" +
+      "Add a [project] table with name, version and dependencies (PEP 621), or list the " +
+      "dependencies in a requirements.txt, or lock them with uv (`uv lock`) or Poetry " +
+      "(`poetry lock`) and push the lock file.",
+  );
+}
+
+/** `pyproject.toml` (or another TOML file of the app) is not valid TOML. */
+export function tomlInvalid(file: string, detail: string): BuildpackError {
+  return new BuildpackError(
+    `Could not read ${file}: it is not valid TOML (${detail}).\n` +
+      `Fix the syntax of ${file} and push again (\`python3 -c "import tomllib; ` +
+      `tomllib.load(open('${file}', 'rb'))"\` shows the problem).`,
   );
 }
 

@@ -1,23 +1,38 @@
 /**
  * What pip is asked to install for an app, and the fingerprint that tells a
- * restage whether anything changed. Pure apart from reading the app's files.
+ * restage whether anything changed. {@link planInstall} reads the app's
+ * files, lets {@link chooseManager} pick the package manager and asks that
+ * manager's module (lib/python/managers/) for the plan; everything else here
+ * is pure.
  * @module
  */
 import { createHash } from "node:crypto";
-import { join, normalize } from "node:path";
-import { requirementFiles, summarizeRequirements } from "./requirements.ts";
-import { LockProblem, lockToRequirements } from "./pipfile_lock.ts";
+import { join } from "node:path";
 import { isSdist, vendorListing, withoutIndexOptions } from "./vendor.ts";
-import { pipfileLockUnusable, pipfileWithoutLock } from "../errors.ts";
-import { pathExists } from "../path_exists.ts";
+import { chooseManager, MANAGER_FILES, type ManagerName } from "./managers/choose.ts";
+import { parseToml, pyprojectTables, type TomlTable } from "./pyproject.ts";
+import { requirementsPlan } from "./managers/requirements.ts";
+import { pipfileLockPlan, pipfilePlan } from "./managers/pipfile.ts";
+import { projectPlan } from "./managers/project.ts";
+import { uvPlan } from "./managers/uv.ts";
+import { poetryPlan } from "./managers/poetry.ts";
+import { readAppText } from "./app_text.ts";
+
+/** One `pip install` run of a plan. */
+export interface PipInstall {
+  /** A requirements file pip reads with `-r`: a scratch file (see `files`) or the app's own. */
+  requirements?: { path: string; scratch: boolean };
+  /** Or the targets themselves (`.`, `-e .`), relative to the app dir. */
+  targets?: string[];
+  /** Extra pip options for this run (`--no-deps`, `--require-hashes`). */
+  flags: string[];
+}
 
 /** The pip install for an app. */
 export interface InstallPlan {
-  /** `requirements` (-r requirements.txt), `project` (. for setup.py/pyproject.toml) or `none`. */
-  kind: "requirements" | "project" | "none";
-  /** Arguments naming what to install (`-r requirements.txt` or `.`). */
-  targets: string[];
-  /** Human description for the log (`requirements.txt`, `setup.py`). */
+  /** The package manager that made the plan. */
+  manager: ManagerName;
+  /** The file that decided (`requirements.txt`, `uv.lock`, `setup.py`); empty for none. */
   source: string;
   /** Contents of every file that decides the result, for the fingerprint. */
   inputs: { path: string; text: string }[];
@@ -25,18 +40,32 @@ export interface InstallPlan {
   localPaths: string[];
   /** Whether any requirement is listed at all. */
   hasRequirements: boolean;
+  /** The pip runs, in order. */
+  installs: PipInstall[];
   /**
-   * Requirements files pip reads instead of the app's (generated from
-   * Pipfile.lock, or without index lines for vendor/), written to a scratch
-   * dir outside the app; paths relative to it, the first one is installed.
+   * Requirements files pip reads instead of the app's (generated from a lock,
+   * or without index lines for vendor/), written to a scratch dir outside the
+   * app; paths relative to it.
    */
-  rewritten?: { path: string; text: string }[];
+  files?: { path: string; text: string }[];
+  /**
+   * Lock files name every distribution to install: a restage removes any
+   * other (except what the runtime shipped). Without it the set is resolved.
+   */
+  lockedNames?: string[];
+  /**
+   * Copies of the app's own requirements files under `app/` (nested `-r`
+   * keep working), used instead of them when the app is vendored.
+   */
+  appRequirementCopies?: { path: string; text: string }[];
   /** `vendor` when the app vendors its packages: install with no index from there. */
   vendor?: string;
   /** vendor/ holds source distributions: build backends come from the manifest first. */
   vendorSdists?: boolean;
   /** What the log should say about how the plan was made. */
   notes?: string[];
+  /** Warnings for the log (files present but ignored, a stale lock pip can still install). */
+  warnings?: string[];
   /**
    * The Pipfile's text when the app has no Pipfile.lock and the manifest
    * can lock it: lock it, then install `withPipfileLock(plan, lock)`.
@@ -44,14 +73,30 @@ export interface InstallPlan {
   pipfileToLock?: string;
 }
 
-const NONE: InstallPlan = {
-  kind: "none",
-  targets: [],
-  source: "",
-  inputs: [],
-  localPaths: [],
-  hasRequirements: false,
-};
+/** Options of {@link planInstall}. */
+export interface PlanOptions {
+  /** The staging environment (`${VAR}` in lock sources, index credentials). */
+  env?: Record<string, string | undefined>;
+  /** The manifest has pipenv: a Pipfile without lock can be locked during staging. */
+  canLockPipfile?: boolean;
+  /** The full version of the Python being staged, for lock markers (`3.11.7`). */
+  pythonVersion?: string;
+}
+
+/** The app's pyproject.toml, parsed, when it has one. */
+export async function readPyproject(buildDir: string): Promise<TomlTable | undefined> {
+  const text = await readAppText(buildDir, "pyproject.toml");
+  return text === undefined ? undefined : parseToml(text, "pyproject.toml");
+}
+
+async function presentFiles(buildDir: string): Promise<Set<string>> {
+  const present = new Set<string>();
+  for (const name of MANAGER_FILES) {
+    const st = await Deno.stat(join(buildDir, name)).catch(() => undefined);
+    if (st?.isFile) present.add(name);
+  }
+  return present;
+}
 
 async function isDirectory(path: string): Promise<boolean> {
   try {
@@ -61,147 +106,100 @@ async function isDirectory(path: string): Promise<boolean> {
   }
 }
 
-async function requirementsPlan(buildDir: string): Promise<InstallPlan> {
-  const files = await requirementFiles(buildDir, "requirements.txt");
-  return {
-    kind: "requirements",
-    targets: ["-r", "requirements.txt"],
-    source: "requirements.txt",
-    inputs: files.map(({ path, text }) => ({ path, text })),
-    localPaths: files.flatMap((f) => f.summary.localPaths),
-    hasRequirements: files.some((f) => f.summary.requirements.length > 0),
-    rewritten: files.map(({ path, text }) => ({ path: normalize(join("app", path)), text })),
-  };
-}
-
-async function pipfileLockPlan(
-  buildDir: string,
-  env: Record<string, string | undefined>,
-): Promise<InstallPlan> {
-  const text = await Deno.readTextFile(join(buildDir, "Pipfile.lock"));
-  return lockTextPlan(text, { env, file: "Pipfile.lock" });
-}
-
-function lockTextPlan(
-  text: string,
-  options: { env: Record<string, string | undefined>; file: string },
-): InstallPlan {
-  let generated;
-  try {
-    generated = lockToRequirements(text, options.env);
-  } catch (e) {
-    if (e instanceof LockProblem) throw pipfileLockUnusable(options.file, e.message);
-    throw e;
-  }
-  const summary = summarizeRequirements(generated.text);
-  const notes = ["Generating 'requirements.txt' from Pipfile.lock"];
-  if (generated.unhashable.length) {
-    notes.push(
-      `Installing without hash checking: ${generated.unhashable.join(", ")} ` +
-        "in Pipfile.lock cannot carry hashes (VCS or path requirements)",
-    );
-  }
-  return {
-    kind: "requirements",
-    targets: ["-r", "requirements.txt"],
-    source: "Pipfile.lock",
-    inputs: [{ path: "Pipfile.lock", text }],
-    localPaths: summary.localPaths,
-    hasRequirements: generated.count > 0,
-    rewritten: [{ path: "app/requirements.txt", text: generated.text }],
-    notes,
-  };
-}
-
-async function basePlan(
-  buildDir: string,
-  env: Record<string, string | undefined>,
-  canLockPipfile: boolean,
-): Promise<InstallPlan> {
-  if (await pathExists(join(buildDir, "requirements.txt"))) return await requirementsPlan(buildDir);
-  if (await pathExists(join(buildDir, "Pipfile.lock"))) return await pipfileLockPlan(buildDir, env);
-  for (const file of ["setup.py", "pyproject.toml"]) {
-    if (await pathExists(join(buildDir, file))) {
-      return {
-        kind: "project",
-        targets: ["."],
-        source: file,
-        inputs: [{ path: file, text: await Deno.readTextFile(join(buildDir, file)) }],
-        localPaths: ["."],
-        hasRequirements: true,
-      };
-    }
-  }
-  if (await pathExists(join(buildDir, "Pipfile"))) {
-    if (!canLockPipfile) throw pipfileWithoutLock();
-    const text = await Deno.readTextFile(join(buildDir, "Pipfile"));
-    return {
-      kind: "requirements",
-      targets: ["-r", "requirements.txt"],
-      source: "Pipfile",
-      inputs: [{ path: "Pipfile", text }],
-      localPaths: [],
-      hasRequirements: true,
-      pipfileToLock: text,
-    };
-  }
-  return NONE;
-}
-
 /**
- * Decide what to install from the files in the app dir: requirements.txt,
- * else Pipfile.lock (turned into requirements), else `.` for setup.py or
- * pyproject.toml. With `vendor/` the install uses no index: index lines are
- * dropped from copies of the requirements files (the app's are never
- * changed). `env` expands `${VAR}` in Pipfile.lock source URLs. A Pipfile
- * without lock is an error unless `canLockPipfile` (the manifest has
- * pipenv): then the plan carries `pipfileToLock`.
- * @throws BuildpackError for a Pipfile without lock or an unusable Pipfile.lock
+ * Decide what to install from the files in the app dir (see
+ * {@link chooseManager}) and ask that manager for the plan. With `vendor/`
+ * the install uses no index: index lines are dropped from copies of the
+ * requirements files (the app's are never changed).
+ * @throws BuildpackError for an app whose files cannot decide or cannot be used
  */
 export async function planInstall(
   buildDir: string,
-  options: { env?: Record<string, string | undefined>; canLockPipfile?: boolean } = {},
+  options: PlanOptions = {},
 ): Promise<InstallPlan> {
-  const plan = await basePlan(buildDir, options.env ?? {}, options.canLockPipfile ?? false);
-  const vendorDir = join(buildDir, "vendor");
-  if (plan.kind === "none" || !(await isDirectory(vendorDir))) {
-    // Only generated files need a scratch copy when nothing is vendored.
-    return plan.source === "Pipfile.lock" ? plan : { ...plan, rewritten: undefined };
+  const env = options.env ?? {};
+  const present = await presentFiles(buildDir);
+  const pyproject = present.has("pyproject.toml") ? await readPyproject(buildDir) : undefined;
+  const choice = chooseManager({
+    present,
+    pyproject: pyproject && pyprojectTables(pyproject),
+  });
+  const pythonVersion = () => {
+    if (!options.pythonVersion) throw new Error("planInstall: a lock file needs pythonVersion");
+    return options.pythonVersion;
+  };
+  let plan: InstallPlan;
+  switch (choice.manager) {
+    case "requirements":
+      plan = await requirementsPlan(buildDir);
+      break;
+    case "uv":
+      plan = await uvPlan(buildDir, { pyproject: pyproject!, env, pythonVersion: pythonVersion() });
+      break;
+    case "poetry":
+      plan = await poetryPlan(buildDir, {
+        pyproject: pyproject!,
+        env,
+        pythonVersion: pythonVersion(),
+      });
+      break;
+    case "pipfile":
+      plan = choice.decidedBy === "Pipfile.lock"
+        ? await pipfileLockPlan(buildDir, { env, pythonVersion: pythonVersion() })
+        : await pipfilePlan(buildDir, { canLock: options.canLockPipfile ?? false });
+      break;
+    case "project":
+      plan = await projectPlan(buildDir, choice.decidedBy);
+      break;
+    case "none":
+      plan = { ...NONE };
   }
+  plan = { ...plan, warnings: [...choice.warnings, ...(plan.warnings ?? [])] };
+  return await withVendor(buildDir, plan);
+}
+
+const NONE: InstallPlan = {
+  manager: "none",
+  source: "",
+  inputs: [],
+  localPaths: [],
+  hasRequirements: false,
+  installs: [],
+};
+
+/** `plan` for an app with `vendor/`: no index lines, the listing in the fingerprint. */
+async function withVendor(buildDir: string, plan: InstallPlan): Promise<InstallPlan> {
+  const vendorDir = join(buildDir, "vendor");
+  if (plan.manager === "none" || !(await isDirectory(vendorDir))) return plan;
   const listing = await vendorListing(vendorDir);
   return {
-    ...plan,
-    vendor: "vendor",
+    ...vendored(plan),
     vendorSdists: listing.some((f) => isSdist(f.name)),
     inputs: [
       ...plan.inputs,
       { path: "vendor/", text: listing.map((f) => `${f.name} ${f.size}`).join("\n") },
     ],
-    rewritten: plan.rewritten?.map((f) => ({ path: f.path, text: withoutIndexOptions(f.text) })),
   };
 }
 
 /**
- * The plan for a Pipfile that was locked during staging: the generated lock
- * takes the Pipfile.lock path; the Pipfile and the lock are both inputs of
- * the fingerprint. Keeps the vendor settings of `plan`. Pure.
- * @throws BuildpackError when the generated lock is unusable
+ * The plan installing from `vendor/` only: every requirements file pip reads
+ * becomes a scratch copy without index options. Pure.
  */
-export function withPipfileLock(
-  plan: InstallPlan,
-  lockText: string,
-  env: Record<string, string | undefined>,
-): InstallPlan {
-  const locked = lockTextPlan(lockText, { env, file: "Pipfile.lock (written by pipenv lock)" });
+export function vendored(plan: InstallPlan): InstallPlan {
+  const copies = new Map((plan.files ?? []).map((f) => [f.path, f.text]));
+  for (const f of plan.appRequirementCopies ?? []) {
+    if (!copies.has(f.path)) copies.set(f.path, f.text);
+  }
   return {
-    ...locked,
-    source: "Pipfile",
-    inputs: [...plan.inputs, ...locked.inputs],
-    vendor: plan.vendor,
-    vendorSdists: plan.vendorSdists,
-    rewritten: plan.vendor
-      ? locked.rewritten?.map((f) => ({ path: f.path, text: withoutIndexOptions(f.text) }))
-      : locked.rewritten,
+    ...plan,
+    vendor: "vendor",
+    files: [...copies].map(([path, text]) => ({ path, text: withoutIndexOptions(text) })),
+    installs: plan.installs.map((i) =>
+      i.requirements && !i.requirements.scratch
+        ? { ...i, requirements: { path: join("app", i.requirements.path), scratch: true } }
+        : i
+    ),
   };
 }
 
@@ -220,11 +218,11 @@ export function fingerprint(
 ): string {
   const h = createHash("sha256");
   h.update(JSON.stringify({
-    kind: plan.kind,
-    targets: plan.targets,
+    manager: plan.manager,
+    installs: plan.installs,
     runtime: context.runtimeSha256,
     inputs: plan.inputs,
-    rewritten: plan.rewritten ?? null,
+    files: plan.files ?? null,
     vendor: plan.vendor ?? null,
     settings: pipSettings(context.env),
   }));

@@ -10,9 +10,9 @@ import {
 import { join } from "node:path";
 
 const plan = (text: string): InstallPlan => ({
-  kind: "requirements",
-  targets: ["-r", "requirements.txt"],
+  manager: "requirements",
   source: "requirements.txt",
+  installs: [{ requirements: { path: "requirements.txt", scratch: false }, flags: [] }],
   inputs: [{ path: "requirements.txt", text }],
   localPaths: [],
   hasRequirements: true,
@@ -73,7 +73,10 @@ Deno.test("planInstall: vendor/ drops index lines from copies of every requireme
     const plan = await planInstall(dir);
     assert.equal(plan.vendor, "vendor");
     assert.equal(plan.vendorSdists, true);
-    assert.deepEqual(plan.rewritten, [
+    assert.deepEqual(plan.installs, [
+      { requirements: { path: "app/requirements.txt", scratch: true }, flags: [] },
+    ]);
+    assert.deepEqual(plan.files, [
       { path: "app/requirements.txt", text: "-r req/base.txt\nflask\n" },
       { path: "app/req/base.txt", text: "six\n" },
     ]);
@@ -100,8 +103,10 @@ Deno.test("planInstall: without vendor/ pip reads the app's own requirements", a
   try {
     const plan = await planInstall(dir);
     assert.equal(plan.vendor, undefined);
-    assert.equal(plan.rewritten, undefined);
-    assert.deepEqual(plan.targets, ["-r", "requirements.txt"]);
+    assert.equal(plan.files, undefined);
+    assert.deepEqual(plan.installs, [
+      { requirements: { path: "requirements.txt", scratch: false }, flags: [] },
+    ]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -114,21 +119,21 @@ Deno.test("planInstall: Pipfile.lock without requirements.txt is generated, env-
   });
   const dir = await appDir({ "Pipfile": "", "Pipfile.lock": lock });
   try {
-    const plan = await planInstall(dir, { env: { IDX: "mirror" } });
+    const plan = await planInstall(dir, { env: { IDX: "mirror" }, pythonVersion: "3.11.7" });
     assert.equal(plan.source, "Pipfile.lock");
     assert.deepEqual(plan.notes, ["Generating 'requirements.txt' from Pipfile.lock"]);
     assert.equal(
-      plan.rewritten?.[0].text,
+      plan.files?.[0].text,
       "-i https://mirror/simple\nsix==1.17.0 \\\n    --hash=sha256:ab\n",
     );
-    const other = await planInstall(dir, { env: { IDX: "other" } });
+    const other = await planInstall(dir, { env: { IDX: "other" }, pythonVersion: "3.11.7" });
     assert.notEqual(
       fingerprint(plan, { runtimeSha256: "a", env: {} }),
       fingerprint(other, { runtimeSha256: "a", env: {} }),
       "the generated file is part of the fingerprint",
     );
     await assert.rejects(
-      () => planInstall(dir, { env: {} }),
+      () => planInstall(dir, { env: {}, pythonVersion: "3.11.7" }),
       /Could not install packages from Pipfile\.lock: .*\$\{IDX\}.*cf set-env/s,
     );
   } finally {
@@ -141,7 +146,7 @@ Deno.test("planInstall: a Pipfile without lock is an error, unless setup.py says
   try {
     await assert.rejects(() => planInstall(dir), /Pipfile but no Pipfile\.lock.*pipenv lock/s);
     await Deno.writeTextFile(join(dir, "setup.py"), "");
-    assert.equal((await planInstall(dir)).kind, "project");
+    assert.equal((await planInstall(dir)).manager, "project");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

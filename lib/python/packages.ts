@@ -47,7 +47,7 @@ export async function installPackages(
     action = "unchanged";
   } else if (!plan.hasRequirements && !runtime.reused) {
     log.info(
-      plan.kind === "none"
+      plan.manager === "none"
         ? "No requirements.txt, setup.py or pyproject.toml: no packages to install"
         : `${plan.source} lists no packages: nothing to install`,
     );

@@ -10,7 +10,7 @@ import type { Logger } from "../log.ts";
 import { run } from "../process.ts";
 import { pipFailed, vendoredInstallFailed } from "../errors.ts";
 import { installedDistributions, normalizeName } from "./site_packages.ts";
-import type { InstallPlan } from "./install_plan.ts";
+import type { InstallPlan, PipInstall } from "./install_plan.ts";
 import { BUILD_BACKENDS, missingDistributions } from "./vendor.ts";
 
 /** Where pip runs and what it installs into. */
@@ -102,22 +102,27 @@ function pip(
   return runPip(ctx, options.args, { quiet: options.quiet, vendored: plan.vendor !== undefined });
 }
 
-/** Write the plan's rewritten requirements files into the scratch dir. */
+/** Write the plan's generated requirements files into the scratch dir. */
 export async function writeRewritten(ctx: PipContext, plan: InstallPlan): Promise<void> {
-  if (!plan.rewritten) return;
+  if (!plan.files?.length) return;
   if (!ctx.scratchDir) throw new Error("writeRewritten: PipContext.scratchDir is not set");
-  for (const f of plan.rewritten) {
+  for (const f of plan.files) {
     const path = join(ctx.scratchDir, f.path);
     await Deno.mkdir(dirname(path), { recursive: true });
     await Deno.writeTextFile(path, f.text);
   }
 }
 
-/** The pip options and targets for the plan (vendored: no index, vendor/ as find-links). */
-export function installArgs(ctx: PipContext, plan: InstallPlan): string[] {
-  const targets = plan.rewritten && ctx.scratchDir
-    ? ["-r", join(ctx.scratchDir, plan.rewritten[0].path)]
-    : plan.targets;
+/** The pip arguments of one run of the plan (vendored: no index, vendor/ as find-links). */
+export function installArgs(ctx: PipContext, plan: InstallPlan, install: PipInstall): string[] {
+  let targets = install.targets ?? [];
+  if (install.requirements) {
+    const { path, scratch } = install.requirements;
+    if (scratch && !ctx.scratchDir) {
+      throw new Error("installArgs: PipContext.scratchDir is not set");
+    }
+    targets = ["-r", scratch ? join(ctx.scratchDir!, path) : path];
+  }
   const vendor = plan.vendor
     ? [
       "--no-index",
@@ -128,6 +133,7 @@ export function installArgs(ctx: PipContext, plan: InstallPlan): string[] {
   return [
     "install",
     ...targets,
+    ...install.flags,
     ...vendor,
     "--exists-action=w",
     `--src=${join(ctx.depsIdxDir, "src")}`,
@@ -135,41 +141,50 @@ export function installArgs(ctx: PipContext, plan: InstallPlan): string[] {
   ];
 }
 
+/** Run every pip install of the plan, in order. */
+async function runInstalls(ctx: PipContext, plan: InstallPlan): Promise<void> {
+  for (const install of plan.installs) {
+    await pip(ctx, plan, { args: installArgs(ctx, plan, install) });
+  }
+}
+
 /** A full install into a runtime that has no app packages yet. */
 export async function installFresh(ctx: PipContext, plan: InstallPlan): Promise<void> {
-  await pip(ctx, plan, { args: installArgs(ctx, plan) });
+  await runInstalls(ctx, plan);
 }
 
 /** Names pip would install for `plan` on an empty environment (a dry-run resolution). */
 async function requiredDistributions(ctx: PipContext, plan: InstallPlan): Promise<Set<string>> {
-  const report = join(ctx.depsIdxDir, `.pip-report-${crypto.randomUUID().slice(0, 8)}.json`);
-  try {
-    await pip(ctx, plan, {
-      args: [
-        ...installArgs(ctx, plan),
-        "--dry-run",
-        "--ignore-installed",
-        "--quiet",
-        "--report",
-        report,
-      ],
-      quiet: true,
-    });
-    const data = JSON.parse(await Deno.readTextFile(report));
-    return new Set(
-      (data.install ?? []).map((i: { metadata: { name: string } }) =>
-        normalizeName(i.metadata.name)
-      ),
-    );
-  } finally {
-    await Deno.remove(report).catch(() => {});
+  if (plan.lockedNames) return new Set(plan.lockedNames);
+  const names = new Set<string>();
+  for (const install of plan.installs) {
+    const report = join(ctx.depsIdxDir, `.pip-report-${crypto.randomUUID().slice(0, 8)}.json`);
+    try {
+      await pip(ctx, plan, {
+        args: [
+          ...installArgs(ctx, plan, install),
+          "--dry-run",
+          "--ignore-installed",
+          "--quiet",
+          "--report",
+          report,
+        ],
+        quiet: true,
+      });
+      const data = JSON.parse(await Deno.readTextFile(report));
+      for (const i of data.install ?? []) names.add(normalizeName(i.metadata.name));
+    } finally {
+      await Deno.remove(report).catch(() => {});
+    }
   }
+  return names;
 }
 
 /**
  * Bring a reused environment in line with changed requirements: remove the
  * distributions no longer required (keeping what the runtime shipped), then
- * let pip install only what is missing or at another version.
+ * let pip install only what is missing or at another version. A lock names
+ * the required set itself; otherwise pip resolves it with a dry run.
  */
 export async function installIncremental(
   ctx: PipContext,
@@ -192,6 +207,6 @@ export async function installIncremental(
     ctx.log.info(`Removing packages no longer required: ${removed.join(", ")}`);
     await runPip(ctx, ["uninstall", "--yes", "--quiet", ...removed]);
   }
-  if (plan.hasRequirements) await pip(ctx, plan, { args: installArgs(ctx, plan) });
+  if (plan.hasRequirements) await runInstalls(ctx, plan);
   return { removed };
 }

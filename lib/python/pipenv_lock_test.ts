@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { Dependency, Manifest } from "../manifest.ts";
 import { pipenvDependency, pipenvInstallArgs, pipenvLockEnv } from "./pipenv_lock.ts";
-import { fingerprint, planInstall, withPipfileLock } from "./install_plan.ts";
+import { fingerprint, planInstall } from "./install_plan.ts";
+import { withPipfileLock } from "./managers/pipfile.ts";
 import { pipenvLockFailed } from "../errors.ts";
 
 const dep = (version: string, stacks: string[]): Dependency => ({
@@ -81,7 +82,7 @@ Deno.test("planInstall: a Pipfile without lock is to be locked when pipenv is av
     const withSetup = await appDir({ "Pipfile": "", "setup.py": "" });
     try {
       const project = await planInstall(withSetup, { canLockPipfile: true });
-      assert.equal(project.kind, "project");
+      assert.equal(project.manager, "project");
       assert.equal(project.pipfileToLock, undefined);
     } finally {
       await Deno.remove(withSetup, { recursive: true });
@@ -101,8 +102,8 @@ Deno.test("withPipfileLock: the lock's requirements, the Pipfile in the fingerpr
     assert.equal(plan.source, "Pipfile");
     assert.deepEqual(plan.notes, ["Generating 'requirements.txt' from Pipfile.lock"]);
     assert.deepEqual(plan.inputs.map((i) => i.path), ["Pipfile", "Pipfile.lock"]);
-    assert.match(plan.rewritten![0].text, /-i https:\/\/idx\.example\/simple/);
-    assert.match(plan.rewritten![0].text, /six==1\.17\.0 .*--hash=sha256:a{64}/s);
+    assert.match(plan.files![0].text, /-i https:\/\/idx\.example\/simple/);
+    assert.match(plan.files![0].text, /six==1\.17\.0 .*--hash=sha256:a{64}/s);
     const same = withPipfileLock(await planInstall(other, { canLockPipfile: true }), LOCK, {
       IDX: "https://idx.example/simple",
     });
@@ -125,7 +126,7 @@ Deno.test("withPipfileLock: vendored apps drop the lock's index lines", async ()
       IDX: "https://idx.example/simple",
     });
     assert.equal(plan.vendor, "vendor");
-    assert.doesNotMatch(plan.rewritten![0].text, /idx\.example/);
+    assert.doesNotMatch(plan.files![0].text, /idx\.example/);
     assert.ok(plan.inputs.some((i) => i.path === "vendor/"));
   } finally {
     await Deno.remove(dir, { recursive: true });

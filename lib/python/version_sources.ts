@@ -7,7 +7,7 @@
  * {@link versionFileWarnings} read files; everything else is pure.
  * @module
  */
-import { basename, join } from "node:path";
+import { join } from "node:path";
 import {
   defaultVersionNotOffered,
   improperConstraint,
@@ -15,8 +15,10 @@ import {
   noDefaultVersion,
   pipfileLockInvalid,
   stackNotSupported,
+  versionConflict,
   versionFileInvalid,
   versionNotOffered,
+  virtualenvIgnored,
 } from "../errors.ts";
 import {
   defaultVersion,
@@ -25,7 +27,14 @@ import {
   type Manifest,
   stacksOf,
 } from "../manifest.ts";
-import { compareVersions, ImproperConstraint, matchVersion, normalizeRequest } from "./version.ts";
+import {
+  compareVersions,
+  ImproperConstraint,
+  matchVersion,
+  normalizeRequest,
+  satisfies,
+} from "./version.ts";
+import { parseToml, requiresPython } from "./pyproject.ts";
 
 /** A version request of the app. */
 export interface VersionRequest {
@@ -48,8 +57,8 @@ export interface ChosenPython {
 /** The app files read, in precedence order. */
 export const VERSION_FILES = ["runtime.txt", ".python-version", "Pipfile.lock"] as const;
 
-/** Characters a version request may contain (`python-3.13.x || >=3.11, ~3.12.*`). */
-const REQUEST_CHARS = /^[0-9A-Za-z.*|<>=~^, +-]+$/;
+/** Characters a version request may contain (`python-3.13.x || >=3.11, ~=3.12, !=3.12.0`). */
+const REQUEST_CHARS = /^[0-9A-Za-z.*|<>=!~^, +-]+$/;
 
 function hexBytes(bytes: Uint8Array): string {
   return "bytes " + [...bytes.subarray(0, 8)].map((b) => b.toString(16).padStart(2, "0"))
@@ -110,9 +119,9 @@ function checkRequest(line: string, file: string): string {
 /**
  * Decode a version file: strip a UTF-8 BOM, line ends and surrounding blanks;
  * reject UTF-16, invalid UTF-8, invisible or control characters and anything
- * not looking like a version request. In `.python-version`, `#` comment lines
- * and extra lines are skipped (the first version wins, as in pyenv); other
- * files must hold one line. Pure.
+ * not looking like a version request. `#` comment lines and blank lines are
+ * skipped; more than one version is an error (pyenv would take the first,
+ * which surprises more than it helps). Pure.
  * @throws BuildpackError naming `file`, what was found and how to fix it
  */
 export function decodeVersionFile(bytes: Uint8Array, file: string): string {
@@ -134,9 +143,8 @@ export function decodeVersionFile(bytes: Uint8Array, file: string): string {
       found: `${hexBytes(body.subarray(Math.max(at, 0)))} at offset ${at + (hasBom ? 3 : 0)}`,
     });
   }
-  const comments = basename(file) === ".python-version";
   const lines = text.split(/\r\n|\r|\n/).map((line) => line.replace(/^[ \t]+|[ \t]+$/g, ""))
-    .filter((line) => line !== "" && !(comments && line.startsWith("#")));
+    .filter((line) => line !== "" && !line.startsWith("#"));
   if (lines.length === 0) {
     throw versionFileInvalid(file, { problem: "empty", found: escapeText(text) });
   }
@@ -145,7 +153,7 @@ export function decodeVersionFile(bytes: Uint8Array, file: string): string {
       throw versionFileInvalid(file, { problem: "invisible", found: escapeText(line) });
     }
   }
-  if (lines.length > 1 && !comments) {
+  if (lines.length > 1) {
     throw versionFileInvalid(file, { problem: "multiple_lines", found: escapeText(text) });
   }
   return checkRequest(lines[0], file);
@@ -212,6 +220,24 @@ export async function readVersionRequest(appDir: string): Promise<VersionRequest
   return request === undefined ? undefined : { file: "Pipfile.lock", request };
 }
 
+/**
+ * The project's `requires-python`: `[project] requires-python` of
+ * pyproject.toml, else the top-level `requires-python` of uv.lock.
+ * @throws BuildpackError naming the file when it is not valid TOML
+ */
+export async function readRequiresPython(appDir: string): Promise<VersionRequest | undefined> {
+  for (const file of ["pyproject.toml", "uv.lock"]) {
+    const bytes = await readOptional(join(appDir, file));
+    if (bytes === undefined) continue;
+    const doc = parseToml(new TextDecoder().decode(bytes), file);
+    const value = file === "pyproject.toml" ? requiresPython(doc) : doc["requires-python"];
+    if (typeof value === "string" && value.trim() !== "") {
+      return { file: `${file} (requires-python)`, request: value.trim() };
+    }
+  }
+  return undefined;
+}
+
 const MISSPELLINGS: Record<string, string> = {
   "runtime.text": "runtime.txt",
   "runtime.txt.txt": "runtime.txt",
@@ -247,11 +273,23 @@ export function misspelledVersionFiles(names: string[]): string[] {
   return warnings;
 }
 
-/** {@link misspelledVersionFiles} over the app dir's entries. */
+/** Warning texts for virtualenvs pushed with the app (`.venv/`, `venv/`). Pure. */
+export function committedVirtualenvs(dirs: string[]): string[] {
+  return dirs.filter((d) => d === ".venv" || d === "venv").map(virtualenvIgnored);
+}
+
+/**
+ * {@link misspelledVersionFiles} and {@link committedVirtualenvs} over the
+ * app dir's entries.
+ */
 export async function versionFileWarnings(appDir: string): Promise<string[]> {
   const names: string[] = [];
-  for await (const entry of Deno.readDir(appDir)) names.push(entry.name);
-  return misspelledVersionFiles(names.sort());
+  const dirs: string[] = [];
+  for await (const entry of Deno.readDir(appDir)) {
+    names.push(entry.name);
+    if (entry.isDirectory) dirs.push(entry.name);
+  }
+  return [...misspelledVersionFiles(names.sort()), ...committedVirtualenvs(dirs.sort())];
 }
 
 /** A `major.minor` to suggest: the request's if offered, else the default's, else the newest. */
@@ -267,14 +305,17 @@ function suggestedLine(request: string, available: string[], fallback: string | 
 
 /**
  * Choose the Python for `stack`: the highest version offered that satisfies
- * the app's request, else the manifest default. Pure.
+ * the app's request, else the manifest default. A version file's choice
+ * must also satisfy the project's `requires-python` (`options.requiresPython`).
+ * Pure.
  * @throws BuildpackError stack not supported, improper constraint, version
- * not offered, no default
+ * not offered, no default, a version file conflicting with requires-python
  */
 export function choosePython(
   manifest: Manifest,
   stack: string,
   request: VersionRequest | undefined,
+  options: { requiresPython?: VersionRequest } = {},
 ): ChosenPython {
   const dependencies = dependenciesFor(manifest, "python", stack);
   if (dependencies.length === 0) {
@@ -307,6 +348,24 @@ export function choosePython(
       const normalized = normalizeRequest(request.request);
       const line = suggestedLine(normalized, available, fallback);
       throw versionNotOffered(file, normalized, { stack, available, line });
+    }
+  }
+  const required = options.requiresPython;
+  if (required?.file && request?.file && request.file !== required.file) {
+    try {
+      matchVersion(required.request, available); // only to reject an improper constraint
+    } catch (error) {
+      if (error instanceof ImproperConstraint) {
+        throw improperConstraint(required.file, error.constraint);
+      }
+      throw error;
+    }
+    if (!satisfies(version, required.request)) {
+      throw versionConflict({ file: request.file, request: request.request }, {
+        file: required.file!,
+        request: required.request,
+        version,
+      });
     }
   }
   const dependency = dependencies.find((d) => d.version === version) as Dependency;

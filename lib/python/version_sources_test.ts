@@ -8,6 +8,7 @@ import {
   escapeText,
   misspelledVersionFiles,
   pipfileLockVersion,
+  readRequiresPython,
   readVersionRequest,
   versionFileWarnings,
 } from "./version_sources.ts";
@@ -40,18 +41,13 @@ Deno.test("decodeVersionFile cleans BOM, CRLF and blanks", () => {
   }
 });
 
-Deno.test("decodeVersionFile: .python-version skips comments and takes the first version", () => {
-  const text = "# managed by pyenv\n\n  # another comment\n3.12\n3.11\n";
+Deno.test("decodeVersionFile: .python-version skips comments", () => {
+  const text = "# managed by pyenv\n\n  # another comment\n3.12\n";
   assert.equal(decodeVersionFile(utf8(text), ".python-version"), "3.12");
   assert.equal(decodeVersionFile(utf8("3.13.1\r\n"), ".python-version"), "3.13.1");
   assert.throws(
     () => decodeVersionFile(utf8("# only a comment\n"), ".python-version"),
     errorMatching(/\.python-version: it is empty/, /such as 3\.13\./),
-  );
-  // in runtime.txt '#' is not a comment
-  assert.throws(
-    () => decodeVersionFile(utf8("# python-3.11\n"), "runtime.txt"),
-    errorMatching(/does not look like a Python version request; found "# python-3\.11"/),
   );
 });
 
@@ -105,9 +101,9 @@ Deno.test("decodeVersionFile rejects empty, multi-line and non-version content",
   assert.throws(() => decodeVersionFile(new Uint8Array(), "runtime.txt"), errorMatching(/empty/));
   assert.throws(
     () => decodeVersionFile(utf8("python-3.11.x\npython-3.12.x\n"), "runtime.txt"),
-    errorMatching(/has more than one line/),
+    errorMatching(/names more than one version/),
   );
-  for (const garbage of ["python 3.11!", "3.11; rm -rf /", "{3.11}", "3.11 # latest"]) {
+  for (const garbage of ["python 3.11?", "3.11; rm -rf /", "{3.11}", "3.11 # latest"]) {
     assert.throws(
       () => decodeVersionFile(utf8(garbage), "runtime.txt"),
       errorMatching(/does not look like a Python version request/),
@@ -379,5 +375,70 @@ Deno.test("choosePython: stack not supported, no default, bad default", () => {
   assert.throws(
     () => choosePython(badDefault, "cflinuxfs4", undefined),
     errorMatching(/no match found for 3\.99\.x/, /default python 3\.99\.x \(default_versions\)/),
+  );
+});
+
+Deno.test("decodeVersionFile: comments in every version file, one version only", () => {
+  assert.equal(
+    decodeVersionFile(utf8("# pinned\npython-3.11.x\n"), "runtime.txt"),
+    "python-3.11.x",
+  );
+  assert.throws(
+    () => decodeVersionFile(utf8("3.12\n3.11\n"), ".python-version"),
+    errorMatching(/\.python-version: it names more than one version/),
+  );
+});
+
+Deno.test("readRequiresPython: pyproject.toml, else uv.lock", async () => {
+  await withApp({
+    "pyproject.toml": '[project]\nname = "a"\nrequires-python = ">=3.11"\n',
+    "uv.lock": 'version = 1\nrequires-python = ">=3.10"\n',
+  }, async (dir) => {
+    assert.deepEqual(await readRequiresPython(dir), {
+      file: "pyproject.toml (requires-python)",
+      request: ">=3.11",
+    });
+  });
+  await withApp({
+    "pyproject.toml": '[project]\nname = "a"\n',
+    "uv.lock": 'version = 1\nrequires-python = ">=3.10"\n',
+  }, async (dir) => {
+    assert.deepEqual(await readRequiresPython(dir), {
+      file: "uv.lock (requires-python)",
+      request: ">=3.10",
+    });
+  });
+  await withApp({ "requirements.txt": "flask\n" }, async (dir) => {
+    assert.equal(await readRequiresPython(dir), undefined);
+  });
+  await withApp({ "pyproject.toml": "[project\n" }, async (dir) => {
+    await assert.rejects(
+      () => readRequiresPython(dir),
+      errorMatching(/pyproject\.toml: it is not valid TOML \(line 1/),
+    );
+  });
+});
+
+Deno.test("choosePython: requires-python picks the newest offered; a conflicting version file fails naming both", () => {
+  const required = { file: "pyproject.toml (requires-python)", request: ">=3.10" };
+  const newest = choosePython(MANIFEST, "cflinuxfs4", required, { requiresPython: required });
+  assert.equal(newest.version, "3.14.7");
+  const pinned = { file: "runtime.txt", request: "python-3.10.x" };
+  assert.throws(
+    () =>
+      choosePython(MANIFEST, "cflinuxfs4", pinned, {
+        requiresPython: { file: "pyproject.toml (requires-python)", request: ">=3.11" },
+      }),
+    errorMatching(
+      /runtime\.txt asks for python python-3\.10\.x \(python 3\.10\.\d+\), but pyproject\.toml has requires-python = ">=3\.11"/,
+      /change runtime\.txt to a version that satisfies ">=3\.11"/,
+    ),
+  );
+  assert.throws(
+    () =>
+      choosePython(MANIFEST, "cflinuxfs4", pinned, {
+        requiresPython: { file: "pyproject.toml (requires-python)", request: "abc" },
+      }),
+    errorMatching(/improper constraint: abc/),
   );
 });

@@ -1,0 +1,160 @@
+/**
+ * The app's packages, end to end: which package manager decides (logged),
+ * the plan, pip (BP_PIP_VERSION), a Pipfile locked during staging, build
+ * backends for vendored sdists, the install itself (skipped, incremental or
+ * fresh), NLTK corpora, and the record that lets the next staging reuse the
+ * environment. Generated requirements files live in a scratch dir outside
+ * the app that is removed afterwards.
+ * @module
+ */
+import { join } from "node:path";
+import type { Manifest } from "../manifest.ts";
+import type { DependencyInstaller } from "../deps/install.ts";
+import type { Logger } from "../log.ts";
+import { stagingEnv } from "../stage/staging_env.ts";
+import {
+  fingerprint,
+  type InputDigests,
+  inputDigests,
+  type InstallPlan,
+  planInstall,
+} from "./install_plan.ts";
+import { withPipfileLock } from "./managers/pipfile.ts";
+import { lockPipfile, pipenvDependency } from "./pipenv_lock.ts";
+import { type PipContext, pythonEnv } from "./pip.ts";
+import { preparePip } from "./pip_version.ts";
+import { installBuildBackends } from "./build_backends.ts";
+import { downloadNltkData } from "./nltk.ts";
+import { installPackages, type PackagesAction } from "./packages.ts";
+import type { RuntimeResult } from "./runtime.ts";
+
+/** Where the app's packages are staged. */
+export interface AppPackagesContext {
+  /** The app. */
+  buildDir: string;
+  /** This buildpack's app cache. */
+  cacheDir: string;
+  /** All deps dirs (for the staging env of earlier buildpacks). */
+  depsDir: string;
+  /** `deps/<IDX>`. */
+  depsIdxDir: string;
+  /** `CF_STACK`. */
+  stack: string;
+  /** The log. */
+  log: Logger;
+}
+
+const MANAGER_LABELS: Record<InstallPlan["manager"], string> = {
+  requirements: "pip",
+  uv: "uv.lock (installed with pip, hash-checked)",
+  poetry: "poetry.lock (installed with pip, hash-checked)",
+  pipfile: "Pipenv",
+  project: "pip (the app is a Python project)",
+  none: "nothing to install",
+};
+
+/**
+ * Decide how the app's packages are installed and log which file decided.
+ * Runs before the runtime is installed, so a bad lock fails fast.
+ * @throws BuildpackError for app files that cannot decide or cannot be used
+ */
+export async function planAppPackages(
+  ctx: AppPackagesContext,
+  options: { manifest: Manifest; pythonVersion: string; env: Record<string, string> },
+): Promise<InstallPlan> {
+  const plan = await planInstall(ctx.buildDir, {
+    env: options.env,
+    canLockPipfile: pipenvDependency(options.manifest, ctx.stack) !== undefined,
+    pythonVersion: options.pythonVersion,
+  });
+  for (const warning of plan.warnings ?? []) ctx.log.warning(warning);
+  if (plan.source) {
+    ctx.log.info(`Packages: ${plan.source} decides, ${MANAGER_LABELS[plan.manager]}`);
+  }
+  return plan;
+}
+
+/** What installing the app's packages did, for the cache record and the summary. */
+export interface AppPackagesResult {
+  /** Digest of everything that decided the packages. */
+  fingerprint: string;
+  /** Per-input digests, to say what changed next time. */
+  inputs: InputDigests;
+  /** What happened to the packages. */
+  action: PackagesAction;
+  /** NLTK corpora were downloaded (NLTK_DATA is set at runtime). */
+  nltkData: boolean;
+}
+
+/**
+ * pip (BP_PIP_VERSION), the app's packages (build backends first for
+ * vendored sdists) and NLTK corpora.
+ */
+export async function installAppPackages(
+  ctx: AppPackagesContext,
+  options: {
+    plan: InstallPlan;
+    manifest: Manifest;
+    installer: DependencyInstaller;
+    runtime: RuntimeResult;
+    runtimeSha256: string;
+  },
+): Promise<AppPackagesResult> {
+  const { installer } = options;
+  const hostEnv = Deno.env.toObject();
+  const scratchDir = await Deno.makeTempDir({ prefix: "python-buildpack-" });
+  try {
+    const pip: PipContext = {
+      pythonDir: join(ctx.depsIdxDir, "python"),
+      depsIdxDir: ctx.depsIdxDir,
+      buildDir: ctx.buildDir,
+      env: pythonEnv(stagingEnv(ctx.depsDir, hostEnv), {
+        cacheDir: ctx.cacheDir,
+        depsIdxDir: ctx.depsIdxDir,
+      }),
+      log: ctx.log,
+      scratchDir,
+    };
+    const deps = { manifest: options.manifest, stack: ctx.stack, installer, scratchDir };
+    await preparePip(hostEnv.BP_PIP_VERSION, { ...deps, pip });
+    const plan = await lockedPipfile(options.plan, { ...deps, pip, env: hostEnv });
+    const print = fingerprint(plan, { runtimeSha256: options.runtimeSha256, env: hostEnv });
+    const inputs = inputDigests(plan, hostEnv);
+    const action = await installPackages(plan, {
+      pip,
+      runtime: options.runtime,
+      fingerprint: print,
+      inputs,
+      prepare: plan.vendorSdists ? () => installBuildBackends(pip, deps) : undefined,
+    });
+    const nltkData = await downloadNltkData({
+      buildDir: ctx.buildDir,
+      pythonDir: pip.pythonDir,
+      env: pip.env,
+      log: ctx.log,
+    });
+    return { fingerprint: print, inputs, action, nltkData };
+  } finally {
+    await Deno.remove(scratchDir, { recursive: true }).catch(() => {});
+  }
+}
+
+/** The plan itself, or for a Pipfile without lock the plan of the lock pipenv writes. */
+async function lockedPipfile(
+  plan: InstallPlan,
+  options: {
+    manifest: Manifest;
+    stack: string;
+    installer: DependencyInstaller;
+    scratchDir: string;
+    pip: PipContext;
+    env: Record<string, string>;
+  },
+): Promise<InstallPlan> {
+  if (plan.pipfileToLock === undefined) return plan;
+  const lock = await lockPipfile(plan.pipfileToLock, {
+    ...options,
+    dependency: pipenvDependency(options.manifest, options.stack)!,
+  });
+  return withPipfileLock(plan, lock, options.env);
+}
