@@ -341,7 +341,9 @@ export function choosePython(
     try {
       version = matchVersion(request.request, available);
     } catch (error) {
-      if (error instanceof ImproperConstraint) throw improperConstraint(file, error.constraint);
+      if (error instanceof ImproperConstraint) {
+        throw improperConstraint(file, error.constraint, { hint: error.hint });
+      }
       throw error;
     }
     if (version === undefined) {
@@ -356,7 +358,7 @@ export function choosePython(
       matchVersion(required.request, available); // only to reject an improper constraint
     } catch (error) {
       if (error instanceof ImproperConstraint) {
-        throw improperConstraint(required.file, error.constraint);
+        throw improperConstraint(required.file, error.constraint, { hint: error.hint });
       }
       throw error;
     }

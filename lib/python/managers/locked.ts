@@ -41,14 +41,14 @@ export interface LockedDistribution {
 export interface LockIndex {
   /** The name the project gives it (`[[tool.uv.index]] name`, `[[tool.poetry.source]] name`). */
   name?: string;
-  /** Its URL as written in the project or lock (no credentials added; `${VAR}` already expanded). */
+  /** Its URL as written in the project or lock (no credentials added). */
   url: string;
   /**
-   * Variables that hold its credentials, by the tool's convention:
-   * `UV_INDEX_<NAME>_USERNAME`/`_PASSWORD` (uv), `POETRY_HTTP_BASIC_<NAME>_USERNAME`/`_PASSWORD`
-   * (Poetry), with `<NAME>` the index name upper-cased and every non-alphanumeric as `_`.
+   * Added by the lock readers: the variables the tool reads this index's
+   * credentials from (`UV_INDEX_<NAME>_USERNAME`/`_PASSWORD`,
+   * `POETRY_HTTP_BASIC_<NAME>_USERNAME`/`_PASSWORD`), for named indexes only.
    */
-  credentials?: { username: string; password: string };
+  credentialEnv?: { username: string; password: string };
 }
 
 /** The result of reading a lock for one target Python. */

@@ -35,7 +35,7 @@ export function withCredentials(
   index: LockIndex,
   env: Record<string, string | undefined>,
 ): string {
-  const names = index.credentials;
+  const names = index.credentialEnv;
   if (!names) return index.url;
   const user = env[names.username];
   const password = env[names.password];
@@ -73,7 +73,7 @@ export function indexLines(
     return `${replace ? "-i" : "--extra-index-url"} ${withCredentials(index, env)}`;
   });
   for (const index of privates) {
-    const names = index.credentials;
+    const names = index.credentialEnv;
     if (names && (env[names.username] || env[names.password])) {
       notes.push(
         `Index ${index.name ?? index.url}: credentials from ${names.username}/${names.password}`,
