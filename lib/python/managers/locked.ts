@@ -43,6 +43,12 @@ export interface LockIndex {
   name?: string;
   /** Its URL as written in the project or lock (no credentials added). */
   url: string;
+  /**
+   * Added by the lock readers: the variables the tool reads this index's
+   * credentials from (`UV_INDEX_<NAME>_USERNAME`/`_PASSWORD`,
+   * `POETRY_HTTP_BASIC_<NAME>_USERNAME`/`_PASSWORD`), for named indexes only.
+   */
+  credentialEnv?: { username: string; password: string };
 }
 
 /** The result of reading a lock for one target Python. */
