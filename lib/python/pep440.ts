@@ -261,10 +261,6 @@ function withoutLocal(v: Pep440Version): Pep440Version {
   return { ...v, local: undefined };
 }
 
-function baseVersion(v: Pep440Version): Pep440Version {
-  return { epoch: v.epoch, release: v.release };
-}
-
 // `==3.11.*`: same epoch and, padded with zeros, the same leading release numbers.
 function prefixMatches(prefix: Pep440Version, v: Pep440Version): boolean {
   if (prefix.epoch !== v.epoch) return false;
@@ -293,16 +289,20 @@ function clauseContains(spec: Specifier, v: Pep440Version | undefined, text: str
     case ">=":
       return compareParsed(withoutLocal(v), sv) >= 0;
     case "<":
-      // `<3.13` must not let 3.13.0rc1 in, unless the bound is a pre-release itself.
+      // `<3.13` must not let a pre-release of 3.13 (3.13.0rc1, 3.13.dev0) in,
+      // unless the bound is a pre-release itself.
       if (compareParsed(v, sv) >= 0) return false;
       return isPrerelease(sv) || !isPrerelease(v) ||
-        compareParsed(baseVersion(v), baseVersion(sv)) !== 0;
+        compareParsed(v, { ...sv, dev: 0, local: undefined }) < 0;
     case ">": {
-      // `>3.11` must not let 3.11.post1 (or 3.11+local) in, unless the bound is a post-release.
+      // `>3.11` must not let a post-release (3.11.post1) or a local version
+      // (3.11+ubuntu) of 3.11 itself in, unless the bound is a post-release.
       if (compareParsed(v, sv) <= 0) return false;
-      const sameBase = compareParsed(baseVersion(v), baseVersion(sv)) === 0;
-      if (sv.post === undefined && v.post !== undefined && sameBase) return false;
-      return !(v.local !== undefined && sameBase);
+      const postOf = { ...v, post: undefined, dev: undefined, local: undefined };
+      if (sv.post === undefined && v.post !== undefined && compareParsed(postOf, sv) === 0) {
+        return false;
+      }
+      return v.local === undefined || compareParsed(withoutLocal(v), sv) !== 0;
     }
     case "~=": {
       // ~=2.2.post3 is >=2.2.post3, ==2.*: the prefix drops the last release number.
@@ -318,7 +318,7 @@ function clauseContains(spec: Specifier, v: Pep440Version | undefined, text: str
  * 3.13 pre-releases; `>3.11` excludes 3.11 post-releases). Pre-releases are
  * accepted only when `prereleases` is true, or, when it is not given, when a
  * clause names a pre-release. A version that is not PEP 440 can only match
- * `===` clauses.
+ * `===` clauses (and the empty set, which matches anything).
  */
 export function specifiersContain(
   set: SpecifierSet,
@@ -327,8 +327,7 @@ export function specifiersContain(
 ): boolean {
   const parsed = parseVersion(version);
   if (parsed === undefined) {
-    return set.specifiers.length > 0 &&
-      set.specifiers.every((s) => clauseContains(s, undefined, version));
+    return set.specifiers.every((s) => clauseContains(s, undefined, version));
   }
   const prereleases = options.prereleases ?? set.specifiers.some(namesPrerelease);
   if (!prereleases && isPrerelease(parsed)) return false;

@@ -297,9 +297,25 @@ Deno.test("specifiersContain: pre-releases only when asked or named", () => {
   assert.equal(contains("<1", "1.0.dev0"), false);
 });
 
+Deno.test("specifiersContain: < and > only exclude pre/post/local releases OF the bound", () => {
+  assert.equal(
+    contains("<1.0.post1", "1.0rc1", true),
+    true,
+    "1.0rc1 is no pre-release of 1.0.post1",
+  );
+  assert.equal(contains("<1.0.post1", "1.0.post1.dev0", true), false);
+  assert.equal(contains("<1.0", "1.0.dev0", true), false);
+  assert.equal(contains("<1.0", "0.9.dev0", true), true);
+  assert.equal(contains(">1.0a1", "1.0.post1"), true, "1.0.post1 is no post-release of 1.0a1");
+  assert.equal(contains(">1.0a1", "1.0a1.post1"), false);
+  assert.equal(contains(">1.0a1", "1.0a1+local"), false);
+  assert.equal(contains(">1.0a1", "1.0a2+local"), true);
+  assert.equal(contains(">1.0", "1.0.1+local"), true);
+});
+
 Deno.test("specifiersContain: a version that is not PEP 440 only matches ===", () => {
   assert.equal(contains(">=1", "latest"), false);
-  assert.equal(contains("", "latest"), false);
+  assert.equal(contains("", "latest"), true, "the empty set has nothing to object to");
   assert.equal(contains("===latest", "latest"), true);
   assert.equal(contains("===latest,>=1", "latest"), false);
 });
