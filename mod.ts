@@ -13,8 +13,8 @@ import { Logger } from "./lib/log.ts";
 /** A phase: takes its arguments, returns the exit code. */
 export type Phase = (args: string[], log: Logger) => Promise<number>;
 
-// Loaded on demand: detect and release stay small and fast (no YAML, tar or
-// semver code), which keeps their start-up time and memory down.
+// Loaded on demand: detect and release stay small and fast (no YAML or tar
+// code), which keeps their start-up time and memory down.
 const PHASES: Record<string, () => Promise<Phase>> = {
   detect: async () => (await import("./cmd/detect.ts")).detect,
   supply: async () => (await import("./cmd/supply.ts")).supply,

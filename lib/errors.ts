@@ -174,13 +174,22 @@ export function versionNotOffered(
   );
 }
 
-/** The app's version request is not a version or range (`abc`). */
-export function improperConstraint(file: string, request: string): BuildpackError {
+/**
+ * The app's version request is not a version or range (`abc`, `^3.12`).
+ * @param options.hint why it is wrong or what to write instead (`^ is Poetry/npm syntax...`)
+ */
+export function improperConstraint(
+  file: string,
+  request: string,
+  options: { hint?: string } = {},
+): BuildpackError {
   return new BuildpackError(
     `Could not install python: improper constraint: ${request}\n` +
-      `${file} asks for python "${request}", which is not a version or a version range.\n` +
+      `${file} asks for python "${request}", which is not a version or a version range` +
+      (options.hint ? `: ${options.hint}.\n` : ".\n") +
       `Write a version such as ${versionFileExample(file)} in ${file}` +
-      " (forms accepted: 3.13, 3.13.x, 3.13.5, >=3.12, ~3.12, 3.13.x || 3.12.x).",
+      " (forms accepted: 3.13, 3.13.x, 3.13.5, >=3.12, ~=3.12, >=3.11,<3.14, ==3.13.*," +
+      " ~3.12, 3.13.x || 3.12.x).",
   );
 }
 

@@ -3,14 +3,26 @@
  * scripts grepping CF logs keep working. Pure: they return text or `undefined`.
  * @module
  */
-// @deno-types="@types/semver"
-import semver from "semver";
 import type { Manifest } from "../manifest.ts";
-import { satisfies, toSemver } from "../python/version.ts";
+import { isPrerelease, parseVersion } from "../python/pep440.ts";
+import { compareVersions, satisfies } from "../python/version.ts";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Warn this long before a deprecation date, and after it. */
 export const DEPRECATION_NOTICE_MS = 30 * DAY_MS;
+
+// A pre-release in a manifest is never recommended as "the newer version".
+function prerelease(version: string): boolean {
+  const parsed = parseVersion(version);
+  return parsed !== undefined && isPrerelease(parsed);
+}
+
+// `3.11` of `3.11.9` (and of `3.11`); `undefined` for what is not a PEP 440 version.
+function majorMinor(version: string): string | undefined {
+  const parsed = parseVersion(version);
+  if (parsed === undefined) return undefined;
+  return `${parsed.epoch}!${parsed.release[0]}.${parsed.release[1] ?? 0}`;
+}
 
 /**
  * CF's warning when `available` holds a newer patch of the same
@@ -21,20 +33,17 @@ export function newerPatchWarning(
   version: string,
   available: string[],
 ): string | undefined {
-  const current = toSemver(version);
-  if (current === undefined) return undefined;
-  let latest: { raw: string; parsed: string } | undefined;
-  for (const raw of available) {
-    const parsed = toSemver(raw);
-    if (parsed === undefined) continue;
-    if (semver.major(parsed) !== semver.major(current)) continue;
-    if (semver.minor(parsed) !== semver.minor(current)) continue;
-    if (!semver.gt(parsed, latest?.parsed ?? current)) continue;
-    latest = { raw, parsed };
+  const line = majorMinor(version);
+  if (line === undefined) return undefined;
+  let latest: string | undefined;
+  for (const candidate of available) {
+    if (majorMinor(candidate) !== line || prerelease(candidate)) continue;
+    if (compareVersions(candidate, latest ?? version) <= 0) continue;
+    latest = candidate;
   }
   if (latest === undefined) return undefined;
   return `A newer version of ${name} is available in this buildpack. ` +
-    `Please adjust your app to use version ${latest.raw} instead of version ${version} ` +
+    `Please adjust your app to use version ${latest} instead of version ${version} ` +
     `as soon as possible. Old versions of ${name} are only provided to assist in ` +
     "migrating to newer versions.";
 }

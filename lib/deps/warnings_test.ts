@@ -38,6 +38,14 @@ Deno.test("newerPatchWarning: nothing when already newest or only other minors a
   assert.equal(newerPatchWarning("python", "garbage", ["3.11.9"]), undefined);
 });
 
+Deno.test("newerPatchWarning never recommends a pre-release or an odd manifest entry", () => {
+  assert.equal(newerPatchWarning("python", "3.13.0", ["3.13.1rc1", "3.13.x", "3.13.0"]), undefined);
+  assert.match(
+    newerPatchWarning("python", "3.13.0", ["3.13.2rc1", "3.13.1", "latest"]) ?? "",
+    /version 3\.13\.1 instead/,
+  );
+});
+
 Deno.test("newerPatchWarning works for two-part versions", () => {
   assert.match(
     newerPatchWarning("pip", "25.2", ["25.2", "25.2.1"]) ?? "",

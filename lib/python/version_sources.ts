@@ -300,7 +300,9 @@ export function choosePython(
     try {
       version = matchVersion(request.request, available);
     } catch (error) {
-      if (error instanceof ImproperConstraint) throw improperConstraint(file, error.constraint);
+      if (error instanceof ImproperConstraint) {
+        throw improperConstraint(file, error.constraint, { hint: error.hint });
+      }
       throw error;
     }
     if (version === undefined) {

@@ -358,6 +358,17 @@ Deno.test("choosePython: improper constraint names the file", () => {
   );
 });
 
+Deno.test("choosePython: ^3.12 is improper and the error says what to write", () => {
+  assert.throws(
+    () => choosePython(MANIFEST, "cflinuxfs4", { file: ".python-version", request: "^3.12" }),
+    errorMatching(
+      /^Could not install python: improper constraint: \^3\.12\n/,
+      /\.python-version asks for python "\^3\.12", which is not a version or a version range: /,
+      /\^ is Poetry\/npm syntax, not PEP 440: write >=3\.12,<4 or ~=3\.12\.\n/,
+    ),
+  );
+});
+
 Deno.test("choosePython: stack not supported, no default, bad default", () => {
   assert.throws(
     () => choosePython(MANIFEST, "cflinuxfs9", undefined),

@@ -5,7 +5,6 @@ import {
   matchVersion,
   normalizeRequest,
   satisfies,
-  toSemver,
 } from "./version.ts";
 
 const AVAILABLE = ["3.10.21", "3.11.16", "3.11.9", "3.12.14", "3.13.15", "3.14.7"];
@@ -46,6 +45,26 @@ Deno.test("matchVersion handles every request form with and without python-", ()
     [">=3.11 <3.13", "3.12.14"],
     [">=3.11,<3.13", "3.12.14"],
     ["3.12.*", "3.12.14"],
+    // PEP 440, as in requires-python
+    ["~=3.12.0", "3.12.14"],
+    ["~=3.11", "3.14.7"],
+    ["~= 3.10", "3.14.7"],
+    ["==3.11.*", "3.11.16"],
+    ["== 3.11.*", "3.11.16"],
+    ["==3.11.x", "3.11.16"],
+    [">=3.10,<3.13", "3.12.14"],
+    [">= 3.10 , < 3.13", "3.12.14"],
+    ["!=3.14.*", "3.13.15"],
+    ["<3.14,!=3.13.15", "3.12.14"],
+    ["!=3.12.0", "3.14.7"],
+    ["==3.11.9", "3.11.9"],
+    ["==3.11.7", undefined],
+    ["3.11.*", "3.11.16"],
+    [">3.11", "3.14.7"],
+    ["<=3.12", "3.11.16"], // PEP 440: <=3.12 is <=3.12.0
+    [">3.11,<3.12", "3.11.16"], // PEP 440: >3.11 takes 3.11.1 and later
+    ["=3.11", "3.11.16"], // npm's single =
+    ["*", "3.14.7"],
     ["3.12.13", undefined],
     ["3.9", undefined],
     ["2.x", undefined],
@@ -56,7 +75,7 @@ Deno.test("matchVersion handles every request form with and without python-", ()
   }
 });
 
-Deno.test("matchVersion: ~3.11 means >=3.11.0 <3.12.0 (CF semver)", () => {
+Deno.test("matchVersion: ~3.11 means >=3.11.0 <3.12.0 (npm tilde, as CF had it)", () => {
   assert.equal(matchVersion("~3.11", ["3.11.0", "3.11.5", "3.12.0"]), "3.11.5");
   assert.equal(matchVersion("~3.11", ["3.12.0", "3.13.1"]), undefined);
 });
@@ -74,7 +93,22 @@ Deno.test("matchVersion accepts two-part manifest versions such as pip 25.2", ()
 });
 
 Deno.test("matchVersion throws ImproperConstraint for garbage", () => {
-  for (const garbage of ["abc", "python-abc", "3.11 abc", "", "python", "3.11.x ||", "pypy3.10"]) {
+  const requests = [
+    "abc",
+    "python-abc",
+    "3.11 abc",
+    "",
+    "python",
+    "3.11.x ||",
+    "pypy3.10",
+    "~=3",
+    ">=3.11.x",
+    "3.11 - 3.12",
+    "3x",
+    "=>3.11",
+    "^3.12",
+  ];
+  for (const garbage of requests) {
     assert.throws(
       () => matchVersion(garbage, AVAILABLE),
       (error: unknown) => error instanceof ImproperConstraint,
@@ -90,14 +124,50 @@ Deno.test("matchVersion throws ImproperConstraint for garbage", () => {
   }
 });
 
-Deno.test("toSemver, compareVersions and satisfies", () => {
-  assert.equal(toSemver("3.11.9"), "3.11.9");
-  assert.equal(toSemver("25.2"), "25.2.0");
-  assert.equal(toSemver("7"), "7.0.0");
-  assert.equal(toSemver("abc"), undefined);
+Deno.test("matchVersion: ^ (Poetry/npm caret) is improper, with what to write instead", () => {
+  for (const [request, hint] of [["^3.12", ">=3.12,<4 or ~=3.12"], ["^3", ">=3,<4 or ~=3.0"]]) {
+    assert.throws(
+      () => matchVersion(request, AVAILABLE),
+      (error: unknown) => {
+        assert.ok(error instanceof ImproperConstraint);
+        assert.equal(error.constraint, request);
+        assert.match(
+          error.hint ?? "",
+          new RegExp(`not PEP 440: write ${hint.replace(/[.^]/g, "\\$&")}$`),
+        );
+        assert.match(error.message, /^improper constraint: \^3/);
+        return true;
+      },
+    );
+  }
+});
+
+Deno.test("matchVersion: a wrong PEP 440 clause says why in the hint", () => {
+  assert.throws(
+    () => matchVersion("~=3", AVAILABLE),
+    (error: unknown) =>
+      error instanceof ImproperConstraint && error.constraint === "~=3" &&
+      /at least two release numbers/.test(error.hint ?? ""),
+  );
+});
+
+Deno.test("matchVersion: pre-releases only when the request names one", () => {
+  const available = ["3.13.5", "3.14.0rc1"];
+  assert.equal(matchVersion("3.14", available), undefined);
+  assert.equal(matchVersion(">=3.13", available), "3.13.5");
+  assert.equal(matchVersion(">=3.14.0rc1", available), "3.14.0rc1");
+  assert.equal(matchVersion("3.14.0rc1", available), "3.14.0rc1");
+});
+
+Deno.test("compareVersions and satisfies", () => {
   const sorted = ["3.9.1", "3.10.21", "3.11.9", "3.11.16", "25.2"];
   assert.deepEqual([...sorted].reverse().sort(compareVersions), sorted);
   assert.ok(satisfies("3.10.21", "3.10.x"));
   assert.ok(!satisfies("3.11.1", "3.10.x"));
   assert.ok(!satisfies("3.10.21", "garbage"));
+  assert.ok(!satisfies("garbage", "3.10.x"));
+  assert.ok(satisfies("3.10.21", ">=3.10,<3.11"));
+  assert.ok(satisfies("3.10.21", "~=3.10.0"));
+  assert.equal(compareVersions("3.11", "3.11.0"), -1, "equal versions still sort stably");
+  assert.deepEqual(["3.11.0", "abc", "3.11"].sort(compareVersions), ["abc", "3.11", "3.11.0"]);
 });
