@@ -620,3 +620,28 @@ export function pipenvLockFailed(
       "or run `pipenv lock` locally and push Pipfile.lock with the app.",
   );
 }
+
+// Lock files: uv.lock, poetry.lock, Pipfile.lock
+
+/**
+ * A lock file no longer matches the project file it was made from.
+ * `toolLine` is the tool's own refusal, kept first so logs grep the same;
+ * `difference` says in words what differs; `command` regenerates the lock.
+ */
+export function lockOutOfSync(
+  lockFile: string,
+  options: { manifest: string; difference: string; command: string; toolLine: string },
+): BuildpackError {
+  return new BuildpackError(
+    `${options.toolLine}\n` +
+      `Could not install packages: ${lockFile} is out of date with ${options.manifest}: ` +
+      `${options.difference}.\n` +
+      `Staging installs exactly what ${lockFile} pins and never re-resolves. Run ` +
+      `\`${options.command}\` in the app directory, commit the updated ${lockFile} and push again.`,
+  );
+}
+
+/** A lock file cannot be read: `problem` says what is wrong, `fix` how to repair it. */
+export function lockInvalid(file: string, problem: string, fix: string): BuildpackError {
+  return new BuildpackError(`Could not install packages: ${file} ${problem}.\n${fix}`);
+}

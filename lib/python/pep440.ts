@@ -267,23 +267,30 @@ function prefixMatches(prefix: Pep440Version, v: Pep440Version): boolean {
   return prefix.release.every((n, i) => (v.release[i] ?? 0) === n);
 }
 
-function equalMatches(spec: Specifier, spec_v: Pep440Version, v: Pep440Version): boolean {
-  if (spec.wildcard) return prefixMatches(spec_v, v);
+function equalMatches(spec: Specifier, v: Pep440Version): boolean {
+  const wanted = spec.parsed!;
+  if (spec.wildcard) return prefixMatches(wanted, v);
   // A specifier without a local label ignores the candidate's local label.
-  const candidate = spec_v.local === undefined ? withoutLocal(v) : v;
-  return compareParsed(candidate, spec_v) === 0;
+  const candidate = wanted.local === undefined ? withoutLocal(v) : v;
+  return compareParsed(candidate, wanted) === 0;
 }
 
 // `===` compares the text as written (case-insensitively); every other operator needs a version.
-function clauseContains(spec: Specifier, v: Pep440Version | undefined, text: string): boolean {
+function clauseContains(
+  spec: Specifier,
+  candidate: { parsed?: Pep440Version; text: string },
+): boolean {
   const sv = spec.parsed;
-  if (spec.operator === "===") return text.trim().toLowerCase() === spec.version.toLowerCase();
+  const v = candidate.parsed;
+  if (spec.operator === "===") {
+    return candidate.text.trim().toLowerCase() === spec.version.toLowerCase();
+  }
   if (sv === undefined || v === undefined) return false;
   switch (spec.operator) {
     case "==":
-      return equalMatches(spec, sv, v);
+      return equalMatches(spec, v);
     case "!=":
-      return !equalMatches(spec, sv, v);
+      return !equalMatches(spec, v);
     case "<=":
       return compareParsed(withoutLocal(v), sv) <= 0;
     case ">=":
@@ -326,12 +333,11 @@ export function specifiersContain(
   options: { prereleases?: boolean } = {},
 ): boolean {
   const parsed = parseVersion(version);
-  if (parsed === undefined) {
-    return set.specifiers.every((s) => clauseContains(s, undefined, version));
-  }
+  const candidate = { parsed, text: version };
+  if (parsed === undefined) return set.specifiers.every((s) => clauseContains(s, candidate));
   const prereleases = options.prereleases ?? set.specifiers.some(namesPrerelease);
   if (!prereleases && isPrerelease(parsed)) return false;
-  return set.specifiers.every((s) => clauseContains(s, parsed, version));
+  return set.specifiers.every((s) => clauseContains(s, candidate));
 }
 
 // Trailing zeros do not change what a clause means (>=3.0 is >=3), except for

@@ -361,7 +361,13 @@ function variableOf(c: MarkerComparison): MarkerVariable | undefined {
   return c.right.kind === "variable" ? c.right.name : undefined;
 }
 
-function compareStrings(op: MarkerOperator, left: string, right: string): boolean | undefined {
+// The two sides of a comparison once the variables are looked up.
+interface Sides {
+  left: string;
+  right: string;
+}
+
+function compareStrings(op: MarkerOperator, { left, right }: Sides): boolean | undefined {
   switch (op) {
     case "==":
       return left === right;
@@ -387,7 +393,7 @@ function compareStrings(op: MarkerOperator, left: string, right: string): boolea
 }
 
 // `left op right` as packaging does it: the specifier `op + right` applied to `left`.
-function compareVersionsOp(op: MarkerOperator, left: string, right: string): boolean | undefined {
+function compareVersionsOp(op: MarkerOperator, { left, right }: Sides): boolean | undefined {
   if (op === "in" || op === "not in" || parseVersion(left) === undefined) return undefined;
   try {
     return specifiersContain(parseSpecifiers(`${op}${right}`), left, { prereleases: true });
@@ -409,10 +415,10 @@ function evaluateComparison(c: MarkerComparison, env: MarkerEnvironment): boolea
   left = left as string;
   if (variable === "extra") [left, right] = [normalizeName(left), normalizeName(right)];
   if (variable !== undefined && VERSION_VARIABLES.has(variable)) {
-    const result = compareVersionsOp(c.op, left, right);
+    const result = compareVersionsOp(c.op, { left, right });
     if (result !== undefined) return result;
   }
-  const result = compareStrings(c.op, left, right);
+  const result = compareStrings(c.op, { left, right });
   if (result === undefined) {
     throw new MarkerError(
       `marker "${markerToString(c)}": ${c.op} needs versions on both sides ` +
@@ -479,9 +485,9 @@ function quote(value: string): string {
 
 function canonicalLiteral(
   value: string,
-  variable: MarkerVariable | undefined,
-  op: MarkerOperator,
+  context: { variable?: MarkerVariable; op: MarkerOperator },
 ): string {
+  const { variable, op } = context;
   if (variable === "extra" || (variable !== undefined && isSetVariable(variable))) {
     return normalizeName(value);
   }
@@ -502,7 +508,7 @@ function comparisonToString(c: MarkerComparison): string {
   const variable = variableOf(c);
   const side = (o: MarkerOperand) =>
     o.kind === "variable" ? o.name : quote(
-      canonicalLiteral(o.value, variable, op),
+      canonicalLiteral(o.value, { variable, op }),
     );
   return `${side(left)} ${op} ${side(right)}`;
 }
