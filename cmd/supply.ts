@@ -74,6 +74,7 @@ export async function supply(args: string[], log: Logger): Promise<number> {
     installer,
     runtime,
     runtimeSha256: python.sha256,
+    pythonVersion: python.version,
   });
   await linkRuntime(depsIdxDir);
   await writeLaunchFiles(depsIdxDir, {

@@ -455,6 +455,15 @@ export function tomlInvalid(file: string, detail: string): BuildpackError {
   );
 }
 
+/** Warning text (not thrown): Pipfile.lock was made from another Pipfile. */
+export function pipfileLockStale(recorded: string, actual: string): string {
+  return `Pipfile.lock is out of date: its _meta.hash (${
+    recorded.slice(0, 12)
+  }...) does not match ` +
+    `Pipfile (${actual.slice(0, 12)}...). Installing what Pipfile.lock pins anyway; ` +
+    "run `pipenv lock` and push the new Pipfile.lock so that the app gets what Pipfile asks for.";
+}
+
 /** `python -m nltk.downloader` failed for the ids in nltk.txt. `server` is redacted here. */
 export function nltkDownloadFailed(
   ids: string[],

@@ -98,6 +98,8 @@ export async function installAppPackages(
     installer: DependencyInstaller;
     runtime: RuntimeResult;
     runtimeSha256: string;
+    /** The full version of the staged Python (`3.11.7`), for a lock pipenv writes. */
+    pythonVersion: string;
   },
 ): Promise<AppPackagesResult> {
   const { installer } = options;
@@ -117,7 +119,12 @@ export async function installAppPackages(
     };
     const deps = { manifest: options.manifest, stack: ctx.stack, installer, scratchDir };
     await preparePip(hostEnv.BP_PIP_VERSION, { ...deps, pip });
-    const plan = await lockedPipfile(options.plan, { ...deps, pip, env: hostEnv });
+    const plan = await lockedPipfile(options.plan, {
+      ...deps,
+      pip,
+      env: hostEnv,
+      pythonVersion: options.pythonVersion,
+    });
     const print = fingerprint(plan, { runtimeSha256: options.runtimeSha256, env: hostEnv });
     const inputs = inputDigests(plan, hostEnv);
     const action = await installPackages(plan, {
@@ -149,6 +156,7 @@ async function lockedPipfile(
     scratchDir: string;
     pip: PipContext;
     env: Record<string, string>;
+    pythonVersion: string;
   },
 ): Promise<InstallPlan> {
   if (plan.pipfileToLock === undefined) return plan;
@@ -156,5 +164,5 @@ async function lockedPipfile(
     ...options,
     dependency: pipenvDependency(options.manifest, options.stack)!,
   });
-  return withPipfileLock(plan, lock, options.env);
+  return withPipfileLock(plan, lock, { env: options.env, pythonVersion: options.pythonVersion });
 }

@@ -97,20 +97,22 @@ Deno.test("withPipfileLock: the lock's requirements, the Pipfile in the fingerpr
   const other = await appDir({ "Pipfile": "[packages]\nsix = '>=1'\n" });
   try {
     const plan = withPipfileLock(await planInstall(dir, { canLockPipfile: true }), LOCK, {
-      IDX: "https://idx.example/simple",
+      env: { IDX: "https://idx.example/simple" },
+      pythonVersion: "3.11.7",
     });
     assert.equal(plan.source, "Pipfile");
-    assert.deepEqual(plan.notes, ["Generating 'requirements.txt' from Pipfile.lock"]);
+    assert.equal(plan.notes?.[0], "Generating 'requirements.txt' from Pipfile.lock");
     assert.deepEqual(plan.inputs.map((i) => i.path), ["Pipfile", "Pipfile.lock"]);
     assert.match(plan.files![0].text, /-i https:\/\/idx\.example\/simple/);
     assert.match(plan.files![0].text, /six==1\.17\.0 .*--hash=sha256:a{64}/s);
     const same = withPipfileLock(await planInstall(other, { canLockPipfile: true }), LOCK, {
-      IDX: "https://idx.example/simple",
+      env: { IDX: "https://idx.example/simple" },
+      pythonVersion: "3.11.7",
     });
     const context = { runtimeSha256: "r", env: {} };
     assert.notEqual(fingerprint(plan, context), fingerprint(same, context));
     assert.throws(
-      () => withPipfileLock(plan, "{", {}),
+      () => withPipfileLock(plan, "{", { env: {}, pythonVersion: "3.11.7" }),
       /Pipfile\.lock \(written by pipenv lock\)/,
     );
   } finally {
@@ -123,7 +125,8 @@ Deno.test("withPipfileLock: vendored apps drop the lock's index lines", async ()
   const dir = await appDir({ "Pipfile": "", "vendor/six-1.17.0-py2.py3-none-any.whl": "x" });
   try {
     const plan = withPipfileLock(await planInstall(dir, { canLockPipfile: true }), LOCK, {
-      IDX: "https://idx.example/simple",
+      env: { IDX: "https://idx.example/simple" },
+      pythonVersion: "3.11.7",
     });
     assert.equal(plan.vendor, "vendor");
     assert.doesNotMatch(plan.files![0].text, /idx\.example/);

@@ -49,6 +49,8 @@ export interface LockIndex {
    * `POETRY_HTTP_BASIC_<NAME>_USERNAME`/`_PASSWORD`), for named indexes only.
    */
   credentialEnv?: { username: string; password: string };
+  /** pip must trust the host without TLS verification (Pipfile `verify_ssl = false`). */
+  trustedHost?: boolean;
 }
 
 /** The result of reading a lock for one target Python. */

@@ -68,9 +68,10 @@ export function indexLines(
         "(PIP_INDEX_URL/PIP_EXTRA_INDEX_URL) instead; the lock's hashes guarantee the same files",
     );
   }
-  const lines = privates.map((index, i) => {
+  const lines = privates.flatMap((index, i) => {
     const replace = i === 0 && !publicNamed && !operator;
-    return `${replace ? "-i" : "--extra-index-url"} ${withCredentials(index, env)}`;
+    const line = `${replace ? "-i" : "--extra-index-url"} ${withCredentials(index, env)}`;
+    return index.trustedHost ? [line, `--trusted-host ${hostOf(index.url)}`] : [line];
   });
   for (const index of privates) {
     const names = index.credentialEnv;
@@ -81,6 +82,14 @@ export function indexLines(
     }
   }
   return { lines, notes };
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
 }
 
 function hashedLine(d: LockedDistribution): string {
@@ -144,12 +153,6 @@ export function lockedPlan(
     installs,
     files,
     lockedNames: [...new Set(names)].sort(),
-    notes: [
-      `Installing ${locked.distributions.length} locked package${
-        locked.distributions.length === 1 ? "" : "s"
-      } from ${locked.lockFile}${locked.project ? " and the project itself" : ""}`,
-      ...locked.notes,
-      ...notes,
-    ],
+    notes: [...locked.notes, ...notes],
   };
 }

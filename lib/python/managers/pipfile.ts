@@ -1,15 +1,24 @@
 /**
  * Pipenv apps: `Pipfile.lock` installs exactly its locked `default`
- * packages; a `Pipfile` without lock is locked during staging when the
- * manifest has pipenv (see lib/python/pipenv_lock.ts), else it is an error.
+ * packages for the staging Python (markers evaluated, hash-checked, see
+ * locked_plan.ts); a lock whose `_meta.hash` no longer matches the Pipfile
+ * gets a warning (the official buildpack installs it silently, so failing
+ * would break apps that deploy there today). A `Pipfile` without lock is
+ * locked during staging when the manifest has pipenv (see
+ * lib/python/pipenv_lock.ts), else it is an error.
  * @module
  */
-import { summarizeRequirements } from "../requirements.ts";
-import { LockProblem, lockToRequirements } from "../pipfile_lock.ts";
-import { pipfileLockUnusable, pipfileWithoutLock } from "../../errors.ts";
+import { pipfileLockStale, pipfileWithoutLock } from "../../errors.ts";
 import type { InstallPlan } from "../install_plan.ts";
 import { readAppText } from "../app_text.ts";
+import { parseToml } from "../pyproject.ts";
 import { withoutIndexOptions } from "../vendor.ts";
+import { readPipfileLock } from "./pipfile_lock.ts";
+import { pipfileHash } from "./pipfile_hash.ts";
+import { lockedPlan } from "./locked_plan.ts";
+
+/** CF's grep-able line for a Pipfile.lock install. */
+const GENERATING = "Generating 'requirements.txt' from Pipfile.lock";
 
 /** The plan for an app with Pipfile.lock. */
 export async function pipfileLockPlan(
@@ -17,7 +26,28 @@ export async function pipfileLockPlan(
   options: { env: Record<string, string | undefined>; pythonVersion: string },
 ): Promise<InstallPlan> {
   const text = (await readAppText(buildDir, "Pipfile.lock")) ?? "";
-  return lockTextPlan(text, { env: options.env, file: "Pipfile.lock" });
+  const pipfile = await readAppText(buildDir, "Pipfile");
+  const plan = lockTextPlan(text, { ...options, file: "Pipfile.lock" });
+  const stale = pipfile === undefined ? undefined : staleLockWarning(pipfile, text);
+  return stale ? { ...plan, warnings: [...(plan.warnings ?? []), stale] } : plan;
+}
+
+/**
+ * The warning for a Pipfile.lock whose `_meta.hash.sha256` differs from the
+ * hash of the Pipfile next to it, else undefined (also when either cannot be
+ * read: the lock reader reports a broken lock itself). Pure.
+ */
+export function staleLockWarning(pipfileText: string, lockText: string): string | undefined {
+  let recorded: unknown;
+  let actual: string;
+  try {
+    recorded = JSON.parse(lockText.replace(/^\uFEFF/, ""))?._meta?.hash?.sha256;
+    actual = pipfileHash(parseToml(pipfileText, "Pipfile"));
+  } catch {
+    return undefined;
+  }
+  if (typeof recorded !== "string" || recorded === actual) return undefined;
+  return pipfileLockStale(recorded, actual);
 }
 
 /** The plan for a Pipfile without lock: to be locked (`pipfileToLock`), or an error. */
@@ -40,33 +70,19 @@ export async function pipfilePlan(
 
 function lockTextPlan(
   text: string,
-  options: { env: Record<string, string | undefined>; file: string },
+  options: { env: Record<string, string | undefined>; pythonVersion: string; file: string },
 ): InstallPlan {
-  let generated;
-  try {
-    generated = lockToRequirements(text, options.env);
-  } catch (e) {
-    if (e instanceof LockProblem) throw pipfileLockUnusable(options.file, e.message);
-    throw e;
-  }
-  const summary = summarizeRequirements(generated.text);
-  const notes = ["Generating 'requirements.txt' from Pipfile.lock"];
-  if (generated.unhashable.length) {
-    notes.push(
-      `Installing without hash checking: ${generated.unhashable.join(", ")} ` +
-        "in Pipfile.lock cannot carry hashes (VCS or path requirements)",
-    );
-  }
-  return {
+  const locked = readPipfileLock(text, {
+    env: options.env,
+    pythonFullVersion: options.pythonVersion,
+    file: options.file,
+  });
+  const plan = lockedPlan({ ...locked, lockFile: options.file }, {
     manager: "pipfile",
-    source: "Pipfile.lock",
     inputs: [{ path: "Pipfile.lock", text }],
-    localPaths: summary.localPaths,
-    hasRequirements: generated.count > 0,
-    installs: [{ requirements: { path: "app/requirements.txt", scratch: true }, flags: [] }],
-    files: [{ path: "app/requirements.txt", text: generated.text }],
-    notes,
-  };
+    env: options.env,
+  });
+  return { ...plan, notes: [GENERATING, ...(plan.notes ?? [])] };
 }
 
 /**
@@ -78,19 +94,20 @@ function lockTextPlan(
 export function withPipfileLock(
   plan: InstallPlan,
   lockText: string,
-  env: Record<string, string | undefined>,
+  options: { env: Record<string, string | undefined>; pythonVersion: string },
 ): InstallPlan {
-  const locked = lockTextPlan(lockText, { env, file: "Pipfile.lock (written by pipenv lock)" });
+  const locked = lockTextPlan(lockText, {
+    ...options,
+    file: "Pipfile.lock (written by pipenv lock)",
+  });
   return {
     ...locked,
     source: "Pipfile",
     inputs: [...plan.inputs, ...locked.inputs],
     vendor: plan.vendor,
     vendorSdists: plan.vendorSdists,
-    files: plan.vendor ? vendoredFiles(locked.files) : locked.files,
+    files: plan.vendor
+      ? locked.files?.map((f) => ({ path: f.path, text: withoutIndexOptions(f.text) }))
+      : locked.files,
   };
-}
-
-function vendoredFiles(files: InstallPlan["files"]): InstallPlan["files"] {
-  return files?.map((f) => ({ path: f.path, text: withoutIndexOptions(f.text) }));
 }

@@ -125,9 +125,10 @@ function readLock(
     const url = expandEnv(source.url, options.env);
     const name = str(source.name);
     if (name) sources.set(name, url);
-    addIndex(indexes, { ...(name ? { name } : {}), url });
+    const untrusted = source.verify_ssl === false ? { trustedHost: true } : {};
+    addIndex(indexes, { ...(name ? { name } : {}), url, ...untrusted });
     if (source.verify_ssl === false) {
-      notes.push(`Pipfile.lock: source ${name ?? url} has verify_ssl = false`);
+      notes.push(`Pipfile.lock: source ${name ?? url} has verify_ssl = false (--trusted-host)`);
     }
   });
   const deflt = doc.default;
@@ -164,12 +165,17 @@ function readLock(
  */
 export function readPipfileLock(
   lockText: string,
-  options: { env: Record<string, string | undefined>; pythonFullVersion: string },
+  options: {
+    env: Record<string, string | undefined>;
+    pythonFullVersion: string;
+    /** The name errors give the lock (default `Pipfile.lock`). */
+    file?: string;
+  },
 ): LockedInstall {
   try {
     return readLock(lockText, options);
   } catch (e) {
-    if (e instanceof LockProblem) throw pipfileLockUnusable(FILE, e.message);
+    if (e instanceof LockProblem) throw pipfileLockUnusable(options.file ?? FILE, e.message);
     throw e;
   }
 }

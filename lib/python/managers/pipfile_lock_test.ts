@@ -135,7 +135,9 @@ Deno.test("readPipfileLock: a real pipenv lock, default section only, hashes and
     hashes: ["sha256:f4bcbefc124291925f1a26446da31a5178f9483862233b23c0c96a20701f670c"],
     index: "http://127.0.0.1:8123/simple",
   });
-  assert.deepEqual(r.indexes, [{ name: "mirror", url: "http://127.0.0.1:8123/simple" }]);
+  assert.deepEqual(r.indexes, [
+    { name: "mirror", url: "http://127.0.0.1:8123/simple", trustedHost: true },
+  ]);
   assert.equal(r.lockFile, "Pipfile.lock");
   assert.equal(r.project, undefined);
 });
