@@ -686,13 +686,3 @@ export function manifestWithoutDependencies(file: string): BuildpackError {
       "The buildpack itself is damaged: reinstall it from its release zip.",
   );
 }
-
-/** The manifest has dependencies for the stack, but no python among them. */
-export function pythonNotInManifest(stack: string, stacks: string[]): BuildpackError {
-  return new BuildpackError(
-    `Could not install python: this buildpack's manifest has no python for stack ${stack}.\n` +
-      `It offers python for: ${stacks.join(", ") || "(none)"}. ` +
-      "Push the app with one of those stacks (cf push -s STACK) or use a buildpack release " +
-      "that ships python for this one.",
-  );
-}

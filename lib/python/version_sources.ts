@@ -14,16 +14,15 @@ import {
   misspelledVersionFile,
   noDefaultVersion,
   pipfileLockInvalid,
-  stackNotSupported,
   versionFileInvalid,
   versionNotOffered,
 } from "../errors.ts";
 import {
+  checkStack,
   defaultVersion,
   dependenciesFor,
   type Dependency,
   type Manifest,
-  stacksOf,
 } from "../manifest.ts";
 import { compareVersions, ImproperConstraint, matchVersion, normalizeRequest } from "./version.ts";
 
@@ -276,11 +275,8 @@ export function choosePython(
   stack: string,
   request: VersionRequest | undefined,
 ): ChosenPython {
+  checkStack(manifest, stack);
   const dependencies = dependenciesFor(manifest, "python", stack);
-  if (dependencies.length === 0) {
-    const stacks = stacksOf(manifest).filter((s) => dependenciesFor(manifest, "python", s).length);
-    throw stackNotSupported(stack, stacks);
-  }
   const available = dependencies.map((d) => d.version).sort(compareVersions);
   const fallback = defaultVersion(manifest, "python");
   let version: string | undefined;
