@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import type { Logger } from "../lib/log.ts";
 import { ownDepsDir, type StagingContext, stagingContext } from "../lib/stage/context.ts";
-import { checkStack, loadManifest, type Manifest } from "../lib/manifest.ts";
+import { checkStackSupported, loadManifest, type Manifest } from "../lib/manifest.ts";
 import { stagingEnv } from "../lib/stage/staging_env.ts";
 import { runHook } from "../lib/stage/hooks.ts";
 import {
@@ -178,7 +178,7 @@ async function lockedPlan(
 
 async function checkStack(ctx: StagingContext): Promise<Manifest> {
   const manifest = await loadManifest(ctx.root, { depsDir: ctx.depsDir });
-  checkStack(manifest, ctx.stack);
+  checkStackSupported(manifest, ctx.stack);
   return manifest;
 }
 

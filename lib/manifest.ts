@@ -432,7 +432,7 @@ export function defaultVersion(manifest: Manifest, name: string): string | undef
  * @param file the manifest's name in errors
  * @throws BuildpackError saying which of these fails and how to fix it
  */
-export function checkStack(
+export function checkStackSupported(
   manifest: Manifest,
   stack: string | undefined,
   file = "manifest.yml",

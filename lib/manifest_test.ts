@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { BuildpackError } from "./errors.ts";
 import {
   applyOverride,
-  checkStack,
+  checkStackSupported,
   defaultVersion,
   dependenciesFor,
   loadManifest,
@@ -432,27 +432,30 @@ Deno.test("the repo's manifest.yml parses and offers python 3.10-3.14 for every 
   }
 });
 
-Deno.test("checkStack: one rule for CF_STACK, no dependencies and packaged stacks", () => {
+Deno.test("checkStackSupported: one rule for CF_STACK, no dependencies and packaged stacks", () => {
   const manifest = parseManifest(BASE, "manifest.yml");
-  assert.equal(checkStack(manifest, "cflinuxfs4"), "cflinuxfs4");
-  assert.throws(() => checkStack(manifest, undefined), errorMatching(/^CF_STACK is not set/));
-  assert.throws(() => checkStack(manifest, ""), errorMatching(/^CF_STACK is not set/));
+  assert.equal(checkStackSupported(manifest, "cflinuxfs4"), "cflinuxfs4");
   assert.throws(
-    () => checkStack(manifest, "cflinuxfs9"),
+    () => checkStackSupported(manifest, undefined),
+    errorMatching(/^CF_STACK is not set/),
+  );
+  assert.throws(() => checkStackSupported(manifest, ""), errorMatching(/^CF_STACK is not set/));
+  assert.throws(
+    () => checkStackSupported(manifest, "cflinuxfs9"),
     errorMatching(
       /required stack cflinuxfs9 was not found\.\n.*supports: cflinuxfs3, cflinuxfs4, cflinuxfs5\./,
     ),
   );
   const empty = parseManifest("language: python\n", "manifest.yml");
   assert.throws(
-    () => checkStack(empty, "cflinuxfs4"),
+    () => checkStackSupported(empty, "cflinuxfs4"),
     errorMatching(/^The buildpack's manifest\.yml lists no dependencies/),
   );
   // A packaged zip's stack: must equal CF_STACK, even when an entry names other stacks.
   const packaged = parseManifest(`stack: cflinuxfs4\n${BASE.replace("---\n", "")}`, "manifest.yml");
-  assert.equal(checkStack(packaged, "cflinuxfs4"), "cflinuxfs4");
+  assert.equal(checkStackSupported(packaged, "cflinuxfs4"), "cflinuxfs4");
   assert.throws(
-    () => checkStack(packaged, "cflinuxfs3"),
+    () => checkStackSupported(packaged, "cflinuxfs3"),
     errorMatching(/required stack cflinuxfs3 was not found\.\n.*supports: cflinuxfs4\./),
   );
 });

@@ -18,7 +18,7 @@ import {
   versionNotOffered,
 } from "../errors.ts";
 import {
-  checkStack,
+  checkStackSupported,
   defaultVersion,
   dependenciesFor,
   type Dependency,
@@ -275,7 +275,7 @@ export function choosePython(
   stack: string,
   request: VersionRequest | undefined,
 ): ChosenPython {
-  checkStack(manifest, stack);
+  checkStackSupported(manifest, stack);
   const dependencies = dependenciesFor(manifest, "python", stack);
   const available = dependencies.map((d) => d.version).sort(compareVersions);
   const fallback = defaultVersion(manifest, "python");
