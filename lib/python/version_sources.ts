@@ -7,7 +7,8 @@
  * {@link versionFileWarnings} read files; everything else is pure.
  * @module
  */
-import { basename, join } from "node:path";
+import { basename } from "node:path";
+import { firstInvalidUtf8, hexBytes, readAppFile, readAppText } from "../app_files.ts";
 import {
   defaultVersionNotOffered,
   improperConstraint,
@@ -50,11 +51,6 @@ export const VERSION_FILES = ["runtime.txt", ".python-version", "Pipfile.lock"] 
 /** Characters a version request may contain (`python-3.13.x || >=3.11, ~3.12.*`). */
 const REQUEST_CHARS = /^[0-9A-Za-z.*|<>=~^, +-]+$/;
 
-function hexBytes(bytes: Uint8Array): string {
-  return "bytes " + [...bytes.subarray(0, 8)].map((b) => b.toString(16).padStart(2, "0"))
-    .join(" ");
-}
-
 /** JSON-like quoting with every non-printable or non-ASCII character as `\uXXXX`. */
 export function escapeText(text: string, max = 60): string {
   let out = "";
@@ -70,29 +66,6 @@ export function escapeText(text: string, max = 60): string {
     if (out.length >= max) return `"${out}..."`;
   }
   return `"${out}"`;
-}
-
-/** Offset of the first byte that starts an invalid UTF-8 sequence, or -1. */
-function firstInvalidUtf8(bytes: Uint8Array): number {
-  let i = 0;
-  while (i < bytes.length) {
-    const c = bytes[i];
-    const extra = c < 0x80
-      ? 0
-      : c >= 0xc2 && c <= 0xdf
-      ? 1
-      : c >= 0xe0 && c <= 0xef
-      ? 2
-      : c >= 0xf0 && c <= 0xf4
-      ? 3
-      : -1;
-    if (extra < 0) return i;
-    for (let k = 1; k <= extra; k++) {
-      if (i + k >= bytes.length || (bytes[i + k] & 0xc0) !== 0x80) return i;
-    }
-    i += extra + 1;
-  }
-  return -1;
 }
 
 /** Check one cleaned request line; returns it. */
@@ -185,16 +158,11 @@ export function pipfileLockVersion(text: string, file: string): string | undefin
   return undefined;
 }
 
-async function readOptional(path: string): Promise<Uint8Array | undefined> {
-  try {
-    return await Deno.readFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.IsADirectory) {
-      return undefined;
-    }
-    throw error;
-  }
-}
+/** A version file is a line or a few; anything this big is not one (and is not echoed). */
+const VERSION_FILE_MAX_BYTES = 64 * 1024;
+
+/** Pipfile.lock lists every package with hashes; generous, but bounded. */
+const LOCK_FILE_MAX_BYTES = 16 * 1024 * 1024;
 
 /**
  * Read the app's version request: `runtime.txt`, `.python-version`, then
@@ -202,12 +170,18 @@ async function readOptional(path: string): Promise<Uint8Array | undefined> {
  */
 export async function readVersionRequest(appDir: string): Promise<VersionRequest | undefined> {
   for (const file of ["runtime.txt", ".python-version"]) {
-    const bytes = await readOptional(join(appDir, file));
+    const bytes = await readAppFile(appDir, file, {
+      optional: true,
+      maxBytes: VERSION_FILE_MAX_BYTES,
+    });
     if (bytes !== undefined) return { file, request: decodeVersionFile(bytes, file) };
   }
-  const lock = await readOptional(join(appDir, "Pipfile.lock"));
+  const lock = await readAppText(appDir, "Pipfile.lock", {
+    optional: true,
+    maxBytes: LOCK_FILE_MAX_BYTES,
+  });
   if (lock === undefined) return undefined;
-  const request = pipfileLockVersion(new TextDecoder().decode(lock), "Pipfile.lock");
+  const request = pipfileLockVersion(lock, "Pipfile.lock");
   return request === undefined ? undefined : { file: "Pipfile.lock", request };
 }
 
