@@ -217,3 +217,24 @@ export async function readAppText(
   const bytes = await readAppFile(appDir, relPath, options);
   return bytes === undefined ? undefined : decodeAppText(bytes, relPath);
 }
+
+/**
+ * Whether the app path `relPath` leads outside `appDir`, by its name (`..`,
+ * absolute) or through a symlink on the way. A path that does not exist is
+ * judged by its name and the part of it that exists.
+ */
+export async function leavesApp(appDir: string, relPath: string): Promise<boolean> {
+  const root = resolve(appDir);
+  let path = resolve(root, relPath);
+  if (!isInside(root, path)) return true;
+  const realRoot = await Deno.realPath(root);
+  // The longest existing prefix decides where the symlinks on the way lead.
+  for (;;) {
+    try {
+      return !isInside(realRoot, await Deno.realPath(path));
+    } catch (err) {
+      if (!(err instanceof Deno.errors.NotFound) || path === root) return false;
+      path = resolve(path, "..");
+    }
+  }
+}
