@@ -66,8 +66,12 @@ export function describeIoError(
   });
 }
 
-/** Lower-case the first letter of a step header (`Installing python` -> `installing python`). */
+/**
+ * A step header as the object of "while ...": `Installing python 3.11.7` ->
+ * `installing python 3.11.7`; a header that is no action is quoted.
+ */
 export function activityPhrase(step: string | undefined): string {
   if (step === undefined || step === "") return "staging";
-  return step[0].toLowerCase() + step.slice(1);
+  if (/^[A-Z][a-z]+ing\b/.test(step)) return step[0].toLowerCase() + step.slice(1);
+  return `staging (step "${step}")`;
 }

@@ -48,4 +48,8 @@ Deno.test("describeIoError leaves bugs and missing files alone", async () => {
 Deno.test("activityPhrase lower-cases a step header, defaulting to staging", () => {
   assert.equal(activityPhrase("Installing python 3.11.7"), "installing python 3.11.7");
   assert.equal(activityPhrase(undefined), "staging");
+  assert.equal(
+    activityPhrase("Python Buildpack version 1.0"),
+    'staging (step "Python Buildpack version 1.0")',
+  );
 });
