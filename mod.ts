@@ -9,6 +9,7 @@ import process from "node:process";
 import { programName } from "./lib/root.ts";
 import { BuildpackError, usage } from "./lib/errors.ts";
 import { Logger } from "./lib/log.ts";
+import { activityPhrase, describeIoError } from "./lib/io_errors.ts";
 
 /** A phase: takes its arguments, returns the exit code. */
 export type Phase = (args: string[], log: Logger) => Promise<number>;
@@ -48,6 +49,12 @@ export async function main(argv0: string, args: string[]): Promise<number> {
     if (err instanceof BuildpackError) {
       log.error(err.message);
       return err.exitCode;
+    }
+    // A full disk or a permission problem is the environment's, not a bug.
+    const io = describeIoError(err, { doing: activityPhrase(log.activity) });
+    if (io) {
+      log.error(io.message);
+      return io.exitCode;
     }
     log.error(
       `Unexpected failure: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n` +

@@ -6,8 +6,7 @@
 import { join } from "node:path";
 import type { Logger } from "../lib/log.ts";
 import { ownDepsDir, type StagingContext, stagingContext } from "../lib/stage/context.ts";
-import { loadManifest, type Manifest, stacksOf } from "../lib/manifest.ts";
-import { stackNotSupported } from "../lib/errors.ts";
+import { checkStackSupported, loadManifest, type Manifest } from "../lib/manifest.ts";
 import { stagingEnv } from "../lib/stage/staging_env.ts";
 import { runHook } from "../lib/stage/hooks.ts";
 import {
@@ -113,10 +112,7 @@ function appPackagesContext(ctx: StagingContext): AppPackagesContext {
 
 async function checkStack(ctx: StagingContext): Promise<Manifest> {
   const manifest = await loadManifest(ctx.root, { depsDir: ctx.depsDir });
-  const stacks = stacksOf(manifest);
-  if (!ctx.stack || (!stacks.includes(ctx.stack) && manifest.stack === undefined)) {
-    throw stackNotSupported(ctx.stack || "(CF_STACK is not set)", stacks);
-  }
+  checkStackSupported(manifest, ctx.stack);
   return manifest;
 }
 

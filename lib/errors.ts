@@ -654,3 +654,168 @@ export function lockOutOfSync(
 export function lockInvalid(file: string, problem: string, fix: string): BuildpackError {
   return new BuildpackError(`Could not install packages: ${file} ${problem}.\n${fix}`);
 }
+
+// Hardening: reading app files, requirement includes, I/O errors, download timeouts, stacks.
+
+/** What a path of the app is when it is not a regular file (`a directory`, `a named pipe (FIFO)`). */
+export function appFileNotRegular(file: string, kind: string): BuildpackError {
+  return new BuildpackError(
+    `Could not read ${file}: it is ${kind}, not a regular file.\n` +
+      `The buildpack reads ${file} as a text file: replace it with a regular file, ` +
+      "or remove it from the app.",
+  );
+}
+
+/** An app file is larger than the buildpack reads for its kind. */
+export function appFileTooLarge(
+  file: string,
+  options: { size: number; maxBytes: number },
+): BuildpackError {
+  return new BuildpackError(
+    `Could not read ${file}: it is ${options.size} bytes, more than the ${options.maxBytes} ` +
+      `bytes the buildpack reads from such a file.\n` +
+      `Check that ${file} is the file you meant to push (not a generated or binary file), ` +
+      "and shorten it.",
+  );
+}
+
+/** An app path (or the symlink it is) leads outside the app dir. */
+export function appFileOutsideApp(file: string, target: string): BuildpackError {
+  return new BuildpackError(
+    `Refusing to read ${file}: it leads outside the app directory (to ${target}).\n` +
+      `Keep ${file} inside the app: replace the symbolic link with a copy of the file.`,
+  );
+}
+
+/** An app file exists but the OS refuses to read it (permissions, I/O error). */
+export function appFileUnreadable(file: string, reason: string): BuildpackError {
+  return new BuildpackError(
+    `Could not read ${file}: ${reason}.\n` +
+      `Make ${file} readable (chmod a+r ${file}) before pushing, or remove it from the app.`,
+  );
+}
+
+/** An app text file is not UTF-8; `found` shows the bytes at `offset`. */
+export function appFileNotUtf8(
+  file: string,
+  options: { offset: number; found: string },
+): BuildpackError {
+  return new BuildpackError(
+    `Could not read ${file}: it is not valid UTF-8; found ${options.found} at offset ${options.offset}.\n` +
+      `Save ${file} as UTF-8 (for example with \`iconv -f latin1 -t utf-8\`) and push again.`,
+  );
+}
+
+/** A `-r`/`-c` line of a requirements file names a file outside the app. */
+export function requirementIncludeOutside(
+  file: string,
+  options: { line: number; include: string },
+): BuildpackError {
+  return new BuildpackError(
+    `${file} line ${options.line} includes '${options.include}', which is outside the app directory.\n` +
+      "Keep included requirements files inside the app: copy the file into the app and " +
+      "name it with a path relative to the including file.",
+  );
+}
+
+/** A `-r`/`-c` line of a requirements file names a file that does not exist. */
+export function requirementIncludeMissing(
+  file: string,
+  options: { line: number; include: string },
+): BuildpackError {
+  return new BuildpackError(
+    `${file} line ${options.line} includes '${options.include}', which does not exist in the app.\n` +
+      "Push the included file with the app (paths are relative to the including file), " +
+      "or remove the line.",
+  );
+}
+
+/** Requirements files include each other in a loop; `chain` ends with the file repeated. */
+export function requirementIncludeLoop(chain: string[], line: number): BuildpackError {
+  return new BuildpackError(
+    `${chain[chain.length - 2]} line ${line} includes ${
+      chain[chain.length - 1]
+    } again: the requirements files include each other in a loop (${chain.join(" -> ")}).\n` +
+      "Remove one of the -r/-c lines so that every file is included once.",
+  );
+}
+
+const IO_FIXES: Record<string, string> = {
+  ENOSPC: "Free space on the staging disk: push with a larger disk quota (cf push -k 4G) " +
+    "or make the app and its cache smaller.",
+  EDQUOT: "The disk quota is exhausted: push with a larger disk quota (cf push -k 4G).",
+  EROFS: "That path is on a read-only file system: stage into a writable directory.",
+  EIO: "The disk reported an error: restage; if it persists, tell the platform operator.",
+  EACCES: "Check the permissions of that path (the staging user must be able to use it).",
+  EPERM: "Check the permissions and ownership of that path.",
+};
+
+/**
+ * An OS-level error (disk full, read-only, permissions, I/O) during a step of
+ * staging. `reason` is the OS's wording (`no space left on device`).
+ */
+export function ioFailed(
+  code: string,
+  options: { reason: string; doing: string; path?: string },
+): BuildpackError {
+  const writes = code === "ENOSPC" || code === "EDQUOT" || code === "EROFS";
+  const where = options.path === undefined ? "" : `${writes ? " into" : " at"} ${options.path}`;
+  return new BuildpackError(
+    `${options.reason} while ${options.doing}${where}.\n` +
+      (IO_FIXES[code] ?? "Check the disk and permissions of the staging container."),
+  );
+}
+
+/** A download got no bytes (or no connection) within the configured time, on every attempt. */
+export function downloadTimedOut(
+  name: string,
+  options: {
+    uri: string;
+    what: "connect" | "idle";
+    seconds: number;
+    variable: string;
+    proxy: string | undefined;
+    attempts: number;
+  },
+): BuildpackError {
+  const { uri, seconds, variable, proxy, attempts } = options;
+  const what = options.what === "connect"
+    ? `no response within ${seconds} s of connecting`
+    : `no data received for ${seconds} s`;
+  return new BuildpackError(
+    `Could not install ${name}: could not download ${uri}: ${what} ` +
+      `(${attempts} attempt${attempts === 1 ? "" : "s"}, ${
+        proxy ? `through proxy ${proxy}` : "no proxy"
+      }).\n` +
+      `On a slow link, raise the limit with ${variable} (seconds, e.g. cf set-env <app> ${variable} ${
+        seconds * 4
+      }); ` +
+      "otherwise check the network and proxy settings of the staging environment " +
+      "(http_proxy, https_proxy, no_proxy), or use the cached (offline) buildpack.",
+  );
+}
+
+/** A timeout variable is not a positive number of seconds. */
+export function timeoutVariableInvalid(variable: string, value: string): BuildpackError {
+  return new BuildpackError(
+    `${variable} is '${value}', not a positive number of seconds.\n` +
+      `Set it to a number such as 120 (cf set-env <app> ${variable} 120), or unset it for the default.`,
+  );
+}
+
+/** `CF_STACK` is not set (the platform always sets it). */
+export function stackNotSet(): BuildpackError {
+  return new BuildpackError(
+    "CF_STACK is not set: the buildpack cannot tell which stack it stages for.\n" +
+      "Cloud Foundry sets it during staging; when staging by hand, set CF_STACK " +
+      "(for example CF_STACK=cflinuxfs4).",
+  );
+}
+
+/** The manifest lists no dependencies at all, so no stack can be served. */
+export function manifestWithoutDependencies(file: string): BuildpackError {
+  return new BuildpackError(
+    `The buildpack's ${file} lists no dependencies, so it cannot install python on any stack.\n` +
+      "The buildpack itself is damaged: reinstall it from its release zip.",
+  );
+}

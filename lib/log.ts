@@ -4,6 +4,7 @@
  * Pure formatting lives in {@link formatLine}; {@link Logger} adds the sink.
  * @module
  */
+import { redactUrls } from "./redact.ts";
 
 /** Indent every buildpack log line except step headers carry. */
 export const INDENT = "       ";
@@ -57,15 +58,26 @@ export const stdoutSink: LogSink = {
   },
 };
 
-/** Buildpack logger: `-----> step`, indented info, `**WARNING**`, `**ERROR**`, `DEBUG:`. */
+/**
+ * Buildpack logger: `-----> step`, indented info, `**WARNING**`, `**ERROR**`,
+ * `DEBUG:`. Every line is redacted here, whatever its source (an error's
+ * stack, Deno's own `Invalid URL: '...'`), so no caller can leak a password.
+ */
 export class Logger {
   #sink: LogSink;
   #debug: boolean;
+  #activity: string | undefined;
 
   /** @param options.debug emit `DEBUG:` lines (BP_DEBUG non-empty) */
   constructor(sink: LogSink = stdoutSink, options: { debug?: boolean } = {}) {
-    this.#sink = sink;
+    const out = sink;
+    this.#sink = { write: (text) => out.write(redactUrls(text)) };
     this.#debug = options.debug ?? false;
+  }
+
+  /** The last step header (`Installing python 3.11.7`): what an unexpected OS error interrupted. */
+  get activity(): string | undefined {
+    return this.#activity;
   }
 
   /** Whether debug lines are written. */
@@ -75,6 +87,7 @@ export class Logger {
 
   /** A step header: `-----> text`. */
   step(message: string): void {
+    this.#activity = redactUrls(message);
     this.#sink.write(formatLine("step", message) + "\n");
   }
 

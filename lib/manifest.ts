@@ -9,7 +9,13 @@
  */
 import { join } from "node:path";
 import { parse } from "yaml";
-import { buildpackFile, manifestInvalid } from "./errors.ts";
+import {
+  buildpackFile,
+  manifestInvalid,
+  manifestWithoutDependencies,
+  stackNotSet,
+  stackNotSupported,
+} from "./errors.ts";
 
 /** One downloadable dependency (a `dependencies:` entry). */
 export interface Dependency {
@@ -416,4 +422,31 @@ export function stacksOf(manifest: Manifest): string[] {
 /** The `default_versions` version (or range) of `name`, if any. */
 export function defaultVersion(manifest: Manifest, name: string): string | undefined {
   return manifest.defaultVersions.find((d) => d.name === name)?.version;
+}
+
+/**
+ * The one rule for whether this buildpack serves `stack` (CF_STACK): it must
+ * be set, the manifest must list dependencies, a packaged single-stack
+ * manifest's `stack:` must equal it (as libbuildpack requires), and the
+ * manifest must offer python for it. Pure.
+ * @param file the manifest's name in errors
+ * @throws BuildpackError saying which of these fails and how to fix it
+ */
+export function checkStackSupported(
+  manifest: Manifest,
+  stack: string | undefined,
+  file = "manifest.yml",
+): string {
+  if (stack === undefined || stack === "") throw stackNotSet();
+  if (manifest.dependencies.length === 0) throw manifestWithoutDependencies(file);
+  const withPython = stacksOf(manifest).filter((s) =>
+    dependenciesFor(manifest, "python", s).length
+  );
+  if (manifest.stack !== undefined && manifest.stack !== stack) {
+    throw stackNotSupported(stack, [manifest.stack]);
+  }
+  if (dependenciesFor(manifest, "python", stack).length === 0) {
+    throw stackNotSupported(stack, withPython);
+  }
+  return stack;
 }

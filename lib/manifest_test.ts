@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { BuildpackError } from "./errors.ts";
 import {
   applyOverride,
+  checkStackSupported,
   defaultVersion,
   dependenciesFor,
   loadManifest,
@@ -429,4 +430,32 @@ Deno.test("the repo's manifest.yml parses and offers python 3.10-3.14 for every 
   for (const file of ["bin/supply", "bin/finalize", "manifest.yml", "sbom.cdx.json", "VERSION"]) {
     assert.ok(manifest.includeFiles.includes(file), file);
   }
+});
+
+Deno.test("checkStackSupported: one rule for CF_STACK, no dependencies and packaged stacks", () => {
+  const manifest = parseManifest(BASE, "manifest.yml");
+  assert.equal(checkStackSupported(manifest, "cflinuxfs4"), "cflinuxfs4");
+  assert.throws(
+    () => checkStackSupported(manifest, undefined),
+    errorMatching(/^CF_STACK is not set/),
+  );
+  assert.throws(() => checkStackSupported(manifest, ""), errorMatching(/^CF_STACK is not set/));
+  assert.throws(
+    () => checkStackSupported(manifest, "cflinuxfs9"),
+    errorMatching(
+      /required stack cflinuxfs9 was not found\.\n.*supports: cflinuxfs3, cflinuxfs4, cflinuxfs5\./,
+    ),
+  );
+  const empty = parseManifest("language: python\n", "manifest.yml");
+  assert.throws(
+    () => checkStackSupported(empty, "cflinuxfs4"),
+    errorMatching(/^The buildpack's manifest\.yml lists no dependencies/),
+  );
+  // A packaged zip's stack: must equal CF_STACK, even when an entry names other stacks.
+  const packaged = parseManifest(`stack: cflinuxfs4\n${BASE.replace("---\n", "")}`, "manifest.yml");
+  assert.equal(checkStackSupported(packaged, "cflinuxfs4"), "cflinuxfs4");
+  assert.throws(
+    () => checkStackSupported(packaged, "cflinuxfs3"),
+    errorMatching(/required stack cflinuxfs3 was not found\.\n.*supports: cflinuxfs4\./),
+  );
 });

@@ -80,3 +80,24 @@ Deno.test("a runtime tarball with an entry escaping its dir is refused", opts, a
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a requirements include leaving the app fails naming file and line", opts, async () => {
+  const rt = (await pythonRuntime("3.11"))!;
+  const dir = await Deno.makeTempDir({ prefix: "e2e-include-" });
+  try {
+    const app = join(dir, "a", "b", "app");
+    await Deno.mkdir(join(app, "vendor"), { recursive: true });
+    await Deno.writeTextFile(join(app, "app.py"), "print('hi')\n");
+    await Deno.writeTextFile(join(app, "requirements.txt"), "# deps\n-r ../../../../x.txt\n");
+    const result = await stageApp(app, { manifest: testManifest([rt]) });
+    await cleanup(result);
+    assert.notEqual(result.exitCode, 0);
+    assert.match(
+      result.log,
+      /\*\*ERROR\*\*.* requirements\.txt line 2 includes '\.\.\/\.\.\/\.\.\/\.\.\/x\.txt', which is outside the app directory/,
+    );
+    assert.doesNotMatch(result.log, /Unexpected failure/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

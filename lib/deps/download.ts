@@ -5,10 +5,27 @@
  * @module
  */
 import { createHash } from "node:crypto";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { proxyFor } from "./proxy.ts";
 import { redactUrls } from "../redact.ts";
-import { downloadFailed, sha256Mismatch } from "../errors.ts";
+import { describeIoError, osErrorCode } from "../io_errors.ts";
+import {
+  BuildpackError,
+  downloadFailed,
+  downloadTimedOut,
+  sha256Mismatch,
+  timeoutVariableInvalid,
+} from "../errors.ts";
+
+/** Seconds to wait for a connection and the response headers. */
+export const CONNECT_TIMEOUT_VAR = "BP_DOWNLOAD_CONNECT_TIMEOUT";
+/** Seconds without a byte of the body before a download is given up (and retried). */
+export const IDLE_TIMEOUT_VAR = "BP_DOWNLOAD_IDLE_TIMEOUT";
+// Idle, not total: a 100 MB runtime over a slow link may take many minutes,
+// but a link that delivers nothing for a minute is stalled.
+const DEFAULT_CONNECT_SECONDS = 30;
+const DEFAULT_IDLE_SECONDS = 60;
 
 /** Options of {@link downloadTo}. */
 export interface DownloadOptions {
@@ -76,21 +93,75 @@ function httpClient(proxy: string | undefined, caCerts: string[]): Deno.HttpClie
   }
 }
 
-/** Stream `body` into `dest` through sha256; returns the hex digest. */
-async function writeHashed(body: ReadableStream<Uint8Array>, dest: string): Promise<string> {
-  const hash = createHash("sha256");
-  const out = await Deno.open(dest, { write: true, create: true, truncate: true });
-  const writer = out.writable.getWriter();
-  try {
-    for await (const chunk of body) {
-      hash.update(chunk);
-      await writer.write(chunk);
-    }
-  } catch (err) {
-    await writer.abort(err).catch(() => {});
-    throw err;
+/** A wait that took longer than its variable allows. */
+class DownloadTimeout extends Error {
+  constructor(
+    readonly what: "connect" | "idle",
+    readonly seconds: number,
+    readonly variable: string,
+  ) {
+    super(`${what} timeout of ${seconds} s (${variable})`);
   }
-  await writer.close();
+}
+
+/** The timeouts of `env` in seconds. */
+export function downloadTimeouts(
+  env: Record<string, string | undefined>,
+): { connect: number; idle: number } {
+  const read = (variable: string, fallback: number) => {
+    const value = env[variable]?.trim();
+    if (value === undefined || value === "") return fallback;
+    const seconds = Number(value);
+    if (!/^\d+(\.\d+)?$/.test(value) || !(seconds > 0)) {
+      throw timeoutVariableInvalid(variable, value);
+    }
+    return seconds;
+  };
+  return {
+    connect: read(CONNECT_TIMEOUT_VAR, DEFAULT_CONNECT_SECONDS),
+    idle: read(IDLE_TIMEOUT_VAR, DEFAULT_IDLE_SECONDS),
+  };
+}
+
+/** The chunks of `body`, failing with a {@link DownloadTimeout} when one takes over `seconds`. */
+async function* idleBounded(
+  body: ReadableStream<Uint8Array>,
+  seconds: number,
+): AsyncGenerator<Uint8Array> {
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const idle = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new DownloadTimeout("idle", seconds, IDLE_TIMEOUT_VAR)),
+          seconds * 1000,
+        );
+      });
+      try {
+        const { done, value } = await Promise.race([reader.read(), idle]);
+        if (done) return;
+        yield value;
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+  } finally {
+    // Closes the connection of a stalled body; a finished one is unaffected.
+    reader.cancel().catch(() => {});
+  }
+}
+
+/** Stream `body` into `dest` through sha256; returns the hex digest. */
+async function writeHashed(body: AsyncIterable<Uint8Array>, dest: string): Promise<string> {
+  const hash = createHash("sha256");
+  // Plain write() calls, not `file.writable`: Deno's writable stream drops
+  // write errors (ENOSPC on a full disk left a silently truncated file).
+  using out = await Deno.open(dest, { write: true, create: true, truncate: true });
+  for await (const chunk of body) {
+    hash.update(chunk);
+    for (let done = 0; done < chunk.length;) done += await out.write(chunk.subarray(done));
+  }
   return hash.digest("hex");
 }
 
@@ -103,18 +174,33 @@ async function fetchOnce(
     using src = await Deno.open(fileURLToPath(uri));
     return await writeHashed(src.readable, dest);
   }
+  const timeouts = downloadTimeouts(env);
   const client = httpClient(proxyFor(uri, env), stackCaCerts(env));
+  const connecting = new AbortController();
+  const timer = setTimeout(
+    () => connecting.abort(new DownloadTimeout("connect", timeouts.connect, CONNECT_TIMEOUT_VAR)),
+    timeouts.connect * 1000,
+  );
   try {
-    const res = await fetch(uri, { client, redirect: "follow" });
+    let res: Response;
+    try {
+      res = await fetch(uri, { client, redirect: "follow", signal: connecting.signal });
+    } catch (err) {
+      throw connecting.signal.aborted ? connecting.signal.reason : err;
+    } finally {
+      clearTimeout(timer);
+    }
     if (!res.ok || !res.body) {
       await res.body?.cancel();
       throw new HttpStatusError(res.status, res.statusText);
     }
-    return await writeHashed(res.body, dest);
+    return await writeHashed(idleBounded(res.body, timeouts.idle), dest);
   } finally {
     client.close();
   }
 }
+
+type Env = Record<string, string | undefined>;
 
 class HttpStatusError extends Error {
   constructor(readonly status: number, statusText: string) {
@@ -127,7 +213,35 @@ function retryable(err: unknown): boolean {
   if (err instanceof HttpStatusError) {
     return err.status >= 500 || err.status === 408 || err.status === 429;
   }
-  return !(err instanceof Deno.errors.NotFound) && !(err instanceof Deno.errors.PermissionDenied);
+  return !(err instanceof Deno.errors.NotFound) && !(err instanceof Deno.errors.PermissionDenied) &&
+    !(err instanceof BuildpackError) && osErrorCode(err) === undefined; // a full disk stays full
+}
+
+/** The error the last attempt ends with. */
+function finalError(
+  err: unknown,
+  options: { name: string; uri: string; dest: string; attempts: number; env: Env },
+): Error {
+  if (err instanceof BuildpackError) return err;
+  const io = describeIoError(err, {
+    doing: `downloading ${options.name}`,
+    path: dirname(options.dest),
+  });
+  if (io) return io;
+  const uri = redactUrls(options.uri);
+  if (err instanceof DownloadTimeout) {
+    const proxy = proxyFor(options.uri, options.env);
+    return downloadTimedOut(options.name, {
+      uri,
+      what: err.what,
+      seconds: err.seconds,
+      variable: err.variable,
+      proxy: proxy === undefined ? undefined : redactUrls(proxy),
+      attempts: options.attempts,
+    });
+  }
+  const reason = redactUrls(err instanceof Error ? err.message : String(err));
+  return downloadFailed(options.name, uri, { reason, attempts: options.attempts });
 }
 
 /**
@@ -151,7 +265,7 @@ export async function downloadTo(
       await Deno.remove(dest).catch(() => {});
       const reason = redactUrls(err instanceof Error ? err.message : String(err));
       if (attempt >= attempts || !retryable(err)) {
-        throw downloadFailed(options.name, redactUrls(uri), { reason, attempts: attempt });
+        throw finalError(err, { name: options.name, uri, dest, attempts: attempt, env });
       }
       options.onRetry?.(reason, attempt);
       await new Promise((r) => setTimeout(r, delay));

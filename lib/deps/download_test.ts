@@ -156,3 +156,121 @@ Deno.test("downloadTo ignores the process env's proxies when its env says direct
     else Deno.env.set("HTTP_PROXY", saved);
   }
 });
+
+Deno.test({
+  name: "downloadTo gives up on a server that stalls mid-body, naming the variable",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    let calls = 0;
+    const stalled: ReadableStreamDefaultController<Uint8Array>[] = [];
+    await withServer(() => {
+      calls++;
+      // Headers and a first chunk, then nothing: the connection stays open.
+      const stream = new ReadableStream<Uint8Array>({
+        start(c) {
+          c.enqueue(body.subarray(0, 1000));
+          stalled.push(c);
+        },
+      });
+      return new Response(stream, { headers: { "content-length": String(body.length) } });
+    }, async (base) => {
+      await withTemp(async (dir) => {
+        const started = performance.now();
+        const url = base.replace("http://", "http://u:p@ss@") + "/python.tgz";
+        const err = await downloadTo(url, `${dir}/f`, {
+          name: "python",
+          sha256: sha,
+          backoffMs: 10,
+          env: { BP_DOWNLOAD_IDLE_TIMEOUT: "0.3" },
+        }).then(() => undefined, (e) => e);
+        assert.ok(err instanceof BuildpackError, String(err));
+        assert.ok(performance.now() - started < 5000, "bounded by the idle timeout");
+        assert.equal(calls, 3, "retried");
+        assert.match(
+          err.message,
+          /^Could not install python: could not download http:\/\/-redacted-:-redacted-@127\.0\.0\.1:\d+\/python\.tgz: no data received for 0\.3 s \(3 attempts, no proxy\)/,
+        );
+        assert.match(err.message, /BP_DOWNLOAD_IDLE_TIMEOUT/);
+        assert.deepEqual([...Deno.readDirSync(dir)], [], "no partial file is left");
+      });
+      for (const c of stalled) {
+        try {
+          c.close();
+        } catch { /* already cancelled by the client */ }
+      }
+    });
+  },
+});
+
+Deno.test({
+  name: "downloadTo bounds the wait for a response, naming the proxy",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    // A "proxy" that accepts connections and never answers.
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const held: Deno.Conn[] = [];
+    (async () => {
+      for await (const conn of listener) held.push(conn);
+    })().catch(() => {});
+    const proxy = `http://127.0.0.1:${listener.addr.port}`;
+    try {
+      await withTemp(async (dir) => {
+        const err = await downloadTo("http://deps.example.invalid/python.tgz", `${dir}/f`, {
+          name: "python",
+          sha256: sha,
+          attempts: 2,
+          backoffMs: 10,
+          env: { http_proxy: proxy, BP_DOWNLOAD_CONNECT_TIMEOUT: "0.3" },
+        }).then(() => undefined, (e) => e);
+        assert.ok(err instanceof BuildpackError, String(err));
+        assert.match(
+          err.message,
+          new RegExp(
+            `no response within 0\\.3 s of connecting \\(2 attempts, through proxy ${proxy}\\)`,
+          ),
+        );
+        assert.match(err.message, /BP_DOWNLOAD_CONNECT_TIMEOUT/);
+      });
+    } finally {
+      listener.close();
+      for (const c of held) c.close();
+    }
+  },
+});
+
+Deno.test("downloadTo rejects a timeout variable that is not a number of seconds", async () => {
+  await withTemp(async (dir) => {
+    const err = await downloadTo("http://127.0.0.1:9/x.tgz", `${dir}/f`, {
+      name: "python",
+      sha256: sha,
+      env: { BP_DOWNLOAD_IDLE_TIMEOUT: "1m" },
+    }).then(() => undefined, (e) => e);
+    assert.ok(err instanceof BuildpackError);
+    assert.match(
+      err.message,
+      /^BP_DOWNLOAD_IDLE_TIMEOUT is '1m', not a positive number of seconds/,
+    );
+  });
+});
+
+Deno.test("a full disk during a download says so, not 'could not download'", async () => {
+  await withServer(() => new Response(body), async (base) => {
+    await withTemp(async (dir) => {
+      // /dev/full fails every write with ENOSPC, as a full disk does.
+      await Deno.symlink("/dev/full", `${dir}/python.tgz.partial`);
+      const err = await downloadTo(`${base}/python.tgz`, `${dir}/python.tgz.partial`, {
+        name: "python",
+        sha256: sha,
+        backoffMs: 10,
+        env: {},
+      }).then(() => undefined, (e) => e);
+      assert.ok(err instanceof BuildpackError, String(err));
+      assert.equal(
+        err.message.split("\n")[0],
+        `no space left on device while downloading python into ${dir}.`,
+      );
+    });
+  });
+});

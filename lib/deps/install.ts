@@ -14,6 +14,7 @@ import { downloadTo, sha256File } from "./download.ts";
 import { extractArchive } from "./extract.ts";
 import { sha256Mismatch } from "../errors.ts";
 import { pathExists } from "../path_exists.ts";
+import { describeIoError } from "../io_errors.ts";
 
 /** Where {@link DependencyInstaller} looks for and keeps files. */
 export interface InstallerOptions {
@@ -102,7 +103,12 @@ export class DependencyInstaller {
       await Deno.rename(scratch, target);
     } catch (err) {
       await Deno.remove(scratch, { recursive: true }).catch(() => {});
-      throw err;
+      // A full disk while extracting says so, rather than "truncated archive" or a bug.
+      throw describeIoError(err, {
+        doing: `installing ${dep.name} ${dep.version}`,
+        path: target,
+      }) ??
+        err;
     }
   }
 

@@ -16,7 +16,8 @@ import { pipfileLockPlan, pipfilePlan } from "./managers/pipfile.ts";
 import { projectPlan } from "./managers/project.ts";
 import { uvPlan } from "./managers/uv.ts";
 import { poetryPlan } from "./managers/poetry.ts";
-import { readAppText } from "./app_text.ts";
+import { fileKind, readAppText } from "../app_files.ts";
+import { appFileNotRegular } from "../errors.ts";
 
 /** One `pip install` run of a plan. */
 export interface PipInstall {
@@ -85,15 +86,19 @@ export interface PlanOptions {
 
 /** The app's pyproject.toml, parsed, when it has one. */
 export async function readPyproject(buildDir: string): Promise<TomlTable | undefined> {
-  const text = await readAppText(buildDir, "pyproject.toml");
+  const text = await readAppText(buildDir, "pyproject.toml", { optional: true });
   return text === undefined ? undefined : parseToml(text, "pyproject.toml");
 }
 
+/** Which of {@link MANAGER_FILES} the app has; one that is not a regular file is an error. */
 async function presentFiles(buildDir: string): Promise<Set<string>> {
   const present = new Set<string>();
   for (const name of MANAGER_FILES) {
     const st = await Deno.stat(join(buildDir, name)).catch(() => undefined);
-    if (st?.isFile) present.add(name);
+    if (!st) continue;
+    const kind = fileKind(st);
+    if (kind !== undefined) throw appFileNotRegular(name, kind);
+    present.add(name);
   }
   return present;
 }

@@ -4,7 +4,15 @@
  * they list anything at all. Pure, except {@link requirementFiles}.
  * @module
  */
-import { dirname, join, relative } from "node:path";
+import { dirname, isAbsolute, join, normalize } from "node:path";
+import { fileURLToPath } from "node:url";
+import { leavesApp, readAppText } from "../app_files.ts";
+import {
+  requirementIncludeLoop,
+  requirementIncludeMissing,
+  requirementIncludeOutside,
+} from "../errors.ts";
+import { pathExists } from "../path_exists.ts";
 
 /** What one requirements file says, as far as the buildpack cares. */
 export interface RequirementsSummary {
@@ -16,12 +24,46 @@ export interface RequirementsSummary {
   requirements: string[];
 }
 
+/** A logical line and the physical line number (1-based) it starts on. */
+export interface NumberedLine {
+  /** 1-based number of the line the logical line starts on. */
+  line: number;
+  /** The logical line, continuations joined, comment stripped, trimmed. */
+  text: string;
+}
+
+/** {@link logicalLines} with the line number each starts on, for errors. */
+export function numberedLines(text: string): NumberedLine[] {
+  const physical = text.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n").split("\n");
+  const out: NumberedLine[] = [];
+  let start = 0;
+  let joined = "";
+  physical.forEach((raw, i) => {
+    if (joined === "") start = i + 1;
+    if (raw.endsWith("\\")) {
+      joined += raw.slice(0, -1);
+      return;
+    }
+    const line = (joined + raw).replace(/(^|\s)#.*$/, "").trim();
+    joined = "";
+    if (line.length > 0) out.push({ line: start, text: line });
+  });
+  return out;
+}
+
 /** Join continuation lines and strip comments, as pip does. */
 export function logicalLines(text: string): string[] {
-  const joined = text.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n").replace(/\\\n/g, "");
-  return joined.split("\n")
-    .map((l) => l.replace(/(^|\s)#.*$/, "").trim())
-    .filter((l) => l.length > 0);
+  return numberedLines(text).map((l) => l.text);
+}
+
+const INCLUDE = /^(?:-r|--requirement|-c|--constraint)(?:\s*=\s*|\s+)?(\S+)$/;
+
+/** The `-r`/`-c` lines of a requirements file with their line numbers. Pure. */
+export function includeLines(text: string): { line: number; include: string }[] {
+  return numberedLines(text).flatMap(({ line, text }) => {
+    const m = text.match(INCLUDE);
+    return m ? [{ line, include: m[1] }] : [];
+  });
 }
 
 function isLocalPath(spec: string): boolean {
@@ -33,7 +75,7 @@ function isLocalPath(spec: string): boolean {
 export function summarizeRequirements(text: string): RequirementsSummary {
   const summary: RequirementsSummary = { includes: [], localPaths: [], requirements: [] };
   for (const line of logicalLines(text)) {
-    const include = line.match(/^(?:-r|--requirement|-c|--constraint)(?:\s*=\s*|\s+)?(\S+)$/);
+    const include = line.match(INCLUDE);
     if (include) {
       summary.includes.push(include[1]);
       continue;
@@ -52,28 +94,56 @@ export function summarizeRequirements(text: string): RequirementsSummary {
   return summary;
 }
 
-/** Every requirements file reachable from `file` (itself first), with its text and summary. */
+/** One requirements file the buildpack read. */
+export interface RequirementFile {
+  /** Path relative to the app dir. */
+  path: string;
+  /** Its text. */
+  text: string;
+  /** What it says. */
+  summary: RequirementsSummary;
+}
+
+/**
+ * Where an include names, relative to the app dir (pip resolves it relative
+ * to the including file); `undefined` for a remote URL, which is pip's business.
+ */
+function includedPath(from: string, include: string): string | undefined {
+  if (/^file:/i.test(include)) return fileURLToPath(include);
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(include)) return undefined;
+  return isAbsolute(include) ? include : normalize(join(dirname(from), include));
+}
+
+/**
+ * Every requirements file reachable from `file` (itself first), with its text
+ * and summary; each file once. An include that leaves the app dir (by `..`,
+ * an absolute path or a symlink), a missing included file and an include loop
+ * are errors naming the file and line; a missing `file` itself gives `[]`.
+ */
 export async function requirementFiles(
   appDir: string,
   file: string,
-): Promise<{ path: string; text: string; summary: RequirementsSummary }[]> {
+): Promise<RequirementFile[]> {
   const seen = new Set<string>();
-  const out: { path: string; text: string; summary: RequirementsSummary }[] = [];
-  const visit = async (rel: string) => {
-    if (seen.has(rel) || /^[a-z][a-z0-9+.-]*:\/\//i.test(rel)) return;
+  const out: RequirementFile[] = [];
+  const visit = async (rel: string, chain: string[], line: number): Promise<void> => {
+    if (chain.includes(rel)) throw requirementIncludeLoop([...chain, rel], line);
+    if (seen.has(rel)) return;
     seen.add(rel);
-    let text: string;
-    try {
-      text = await Deno.readTextFile(join(appDir, rel));
-    } catch {
-      return; // pip reports a missing file itself, with its own message
-    }
+    const text = await readAppText(appDir, rel, { optional: chain.length === 0 });
+    if (text === undefined) return;
     const summary = summarizeRequirements(text);
     out.push({ path: rel, text, summary });
-    for (const inc of summary.includes) {
-      await visit(relative(appDir, join(appDir, dirname(rel), inc)));
+    for (const inc of includeLines(text)) {
+      const target = includedPath(rel, inc.include);
+      if (target === undefined) continue;
+      if (isAbsolute(target) || await leavesApp(appDir, target)) {
+        throw requirementIncludeOutside(rel, inc);
+      }
+      if (!(await pathExists(join(appDir, target)))) throw requirementIncludeMissing(rel, inc);
+      await visit(target, [...chain, rel], inc.line);
     }
   };
-  await visit(file);
+  await visit(normalize(file), [], 0);
   return out;
 }

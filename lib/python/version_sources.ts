@@ -7,25 +7,24 @@
  * {@link versionFileWarnings} read files; everything else is pure.
  * @module
  */
-import { join } from "node:path";
+import { firstInvalidUtf8, hexBytes, readAppFile, readAppText } from "../app_files.ts";
 import {
   defaultVersionNotOffered,
   improperConstraint,
   misspelledVersionFile,
   noDefaultVersion,
   pipfileLockInvalid,
-  stackNotSupported,
   versionConflict,
   versionFileInvalid,
   versionNotOffered,
   virtualenvIgnored,
 } from "../errors.ts";
 import {
+  checkStackSupported,
   defaultVersion,
   dependenciesFor,
   type Dependency,
   type Manifest,
-  stacksOf,
 } from "../manifest.ts";
 import {
   compareVersions,
@@ -60,11 +59,6 @@ export const VERSION_FILES = ["runtime.txt", ".python-version", "Pipfile.lock"] 
 /** Characters a version request may contain (`python-3.13.x || >=3.11, ~=3.12, !=3.12.0`). */
 const REQUEST_CHARS = /^[0-9A-Za-z.*|<>=!~^, +-]+$/;
 
-function hexBytes(bytes: Uint8Array): string {
-  return "bytes " + [...bytes.subarray(0, 8)].map((b) => b.toString(16).padStart(2, "0"))
-    .join(" ");
-}
-
 /** JSON-like quoting with every non-printable or non-ASCII character as `\uXXXX`. */
 export function escapeText(text: string, max = 60): string {
   let out = "";
@@ -80,29 +74,6 @@ export function escapeText(text: string, max = 60): string {
     if (out.length >= max) return `"${out}..."`;
   }
   return `"${out}"`;
-}
-
-/** Offset of the first byte that starts an invalid UTF-8 sequence, or -1. */
-function firstInvalidUtf8(bytes: Uint8Array): number {
-  let i = 0;
-  while (i < bytes.length) {
-    const c = bytes[i];
-    const extra = c < 0x80
-      ? 0
-      : c >= 0xc2 && c <= 0xdf
-      ? 1
-      : c >= 0xe0 && c <= 0xef
-      ? 2
-      : c >= 0xf0 && c <= 0xf4
-      ? 3
-      : -1;
-    if (extra < 0) return i;
-    for (let k = 1; k <= extra; k++) {
-      if (i + k >= bytes.length || (bytes[i + k] & 0xc0) !== 0x80) return i;
-    }
-    i += extra + 1;
-  }
-  return -1;
 }
 
 /** Check one cleaned request line; returns it. */
@@ -194,16 +165,11 @@ export function pipfileLockVersion(text: string, file: string): string | undefin
   return undefined;
 }
 
-async function readOptional(path: string): Promise<Uint8Array | undefined> {
-  try {
-    return await Deno.readFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.IsADirectory) {
-      return undefined;
-    }
-    throw error;
-  }
-}
+/** A version file is a line or a few; anything this big is not one (and is not echoed). */
+const VERSION_FILE_MAX_BYTES = 64 * 1024;
+
+/** Pipfile.lock lists every package with hashes; generous, but bounded. */
+const LOCK_FILE_MAX_BYTES = 16 * 1024 * 1024;
 
 /**
  * Read the app's version request: `runtime.txt`, `.python-version`, then
@@ -211,12 +177,18 @@ async function readOptional(path: string): Promise<Uint8Array | undefined> {
  */
 export async function readVersionRequest(appDir: string): Promise<VersionRequest | undefined> {
   for (const file of ["runtime.txt", ".python-version"]) {
-    const bytes = await readOptional(join(appDir, file));
+    const bytes = await readAppFile(appDir, file, {
+      optional: true,
+      maxBytes: VERSION_FILE_MAX_BYTES,
+    });
     if (bytes !== undefined) return { file, request: decodeVersionFile(bytes, file) };
   }
-  const lock = await readOptional(join(appDir, "Pipfile.lock"));
+  const lock = await readAppText(appDir, "Pipfile.lock", {
+    optional: true,
+    maxBytes: LOCK_FILE_MAX_BYTES,
+  });
   if (lock === undefined) return undefined;
-  const request = pipfileLockVersion(new TextDecoder().decode(lock), "Pipfile.lock");
+  const request = pipfileLockVersion(lock, "Pipfile.lock");
   return request === undefined ? undefined : { file: "Pipfile.lock", request };
 }
 
@@ -227,9 +199,9 @@ export async function readVersionRequest(appDir: string): Promise<VersionRequest
  */
 export async function readRequiresPython(appDir: string): Promise<VersionRequest | undefined> {
   for (const file of ["pyproject.toml", "uv.lock"]) {
-    const bytes = await readOptional(join(appDir, file));
-    if (bytes === undefined) continue;
-    const doc = parseToml(new TextDecoder().decode(bytes), file);
+    const text = await readAppText(appDir, file, { optional: true, maxBytes: LOCK_FILE_MAX_BYTES });
+    if (text === undefined) continue;
+    const doc = parseToml(text, file);
     const value = file === "pyproject.toml" ? requiresPython(doc) : doc["requires-python"];
     if (typeof value === "string" && value.trim() !== "") {
       return { file: `${file} (requires-python)`, request: value.trim() };
@@ -317,11 +289,8 @@ export function choosePython(
   request: VersionRequest | undefined,
   options: { requiresPython?: VersionRequest } = {},
 ): ChosenPython {
+  checkStackSupported(manifest, stack);
   const dependencies = dependenciesFor(manifest, "python", stack);
-  if (dependencies.length === 0) {
-    const stacks = stacksOf(manifest).filter((s) => dependenciesFor(manifest, "python", s).length);
-    throw stackNotSupported(stack, stacks);
-  }
   const available = dependencies.map((d) => d.version).sort(compareVersions);
   const fallback = defaultVersion(manifest, "python");
   let version: string | undefined;

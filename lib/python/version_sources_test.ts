@@ -217,10 +217,30 @@ Deno.test("readVersionRequest: a bad higher-precedence file fails, naming it", a
   });
 });
 
-Deno.test("readVersionRequest ignores a directory named like a version file", async () => {
+Deno.test("readVersionRequest: a directory or FIFO named runtime.txt is an error", async () => {
   await withApp({ ".python-version": "3.11\n" }, async (dir) => {
     await Deno.mkdir(join(dir, "runtime.txt"));
-    assert.deepEqual(await readVersionRequest(dir), { file: ".python-version", request: "3.11" });
+    await assert.rejects(
+      () => readVersionRequest(dir),
+      errorMatching(/^Could not read runtime\.txt: it is a directory, not a regular file/),
+    );
+  });
+  await withApp({}, async (dir) => {
+    const fifo = await new Deno.Command("mkfifo", { args: [join(dir, "runtime.txt")] }).output();
+    assert.ok(fifo.success);
+    await assert.rejects(
+      () => readVersionRequest(dir),
+      errorMatching(/^Could not read runtime\.txt: it is a named pipe \(FIFO\)/),
+    );
+  });
+});
+
+Deno.test("readVersionRequest: a 1 MB runtime.txt is refused without quoting it", async () => {
+  await withApp({ "runtime.txt": "python-3.11\n" + "x".repeat(1024 * 1024) }, async (dir) => {
+    const err = await readVersionRequest(dir).then(() => undefined, (e) => e);
+    assert.ok(err instanceof BuildpackError);
+    assert.match(err.message, /runtime\.txt: it is 1048588 bytes, more than the 65536 bytes/);
+    assert.ok(err.message.length < 1000, err.message);
   });
 });
 

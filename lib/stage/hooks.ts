@@ -1,13 +1,16 @@
 /**
  * The app's `bin/pre_compile` and `bin/post_compile` hooks: run from the app
  * dir, directly when they have a shebang, else with /bin/sh. A failing hook
- * fails staging with its output shown.
+ * fails staging with its output shown. Staging waits for the hook process,
+ * not for a background process it leaves running.
  * @module
  */
 import { join } from "node:path";
 import type { Logger } from "../log.ts";
 import { run } from "../process.ts";
-import { hookFailed } from "../errors.ts";
+import { appFileNotRegular, appFileUnreadable, hookFailed } from "../errors.ts";
+import { fileKind } from "../app_files.ts";
+import { osReason } from "../io_errors.ts";
 
 /** Run `bin/<name>` of the app if it exists. Returns whether it ran. */
 export async function runHook(
@@ -15,13 +18,21 @@ export async function runHook(
   options: { buildDir: string; env: Record<string, string>; log: Logger },
 ): Promise<boolean> {
   const path = join(options.buildDir, "bin", name);
-  let head: Uint8Array;
+  let info: Deno.FileInfo;
   try {
-    using f = await Deno.open(path);
-    head = new Uint8Array(2);
-    await f.read(head);
+    info = await Deno.stat(path);
   } catch {
     return false;
+  }
+  // Checked before opening: opening a FIFO would block staging forever.
+  const kind = fileKind(info);
+  if (kind !== undefined) throw appFileNotRegular(`bin/${name}`, kind);
+  const head = new Uint8Array(2);
+  try {
+    using f = await Deno.open(path);
+    await f.read(head);
+  } catch (err) {
+    throw appFileUnreadable(`bin/${name}`, osReason(err));
   }
   options.log.step(`Running ${name} hook`);
   const shebang = head[0] === 0x23 && head[1] === 0x21;

@@ -10,7 +10,7 @@
  */
 import { pipfileLockStale, pipfileWithoutLock } from "../../errors.ts";
 import type { InstallPlan } from "../install_plan.ts";
-import { readAppText } from "../app_text.ts";
+import { readAppText } from "../../app_files.ts";
 import { parseToml } from "../pyproject.ts";
 import { withoutIndexOptions } from "../vendor.ts";
 import { readPipfileLock } from "./pipfile_lock.ts";
@@ -25,8 +25,8 @@ export async function pipfileLockPlan(
   buildDir: string,
   options: { env: Record<string, string | undefined>; pythonVersion: string },
 ): Promise<InstallPlan> {
-  const text = (await readAppText(buildDir, "Pipfile.lock")) ?? "";
-  const pipfile = await readAppText(buildDir, "Pipfile");
+  const text = (await readAppText(buildDir, "Pipfile.lock", { optional: true })) ?? "";
+  const pipfile = await readAppText(buildDir, "Pipfile", { optional: true });
   const plan = lockTextPlan(text, { ...options, file: "Pipfile.lock" });
   const stale = pipfile === undefined ? undefined : staleLockWarning(pipfile, text);
   return stale ? { ...plan, warnings: [...(plan.warnings ?? []), stale] } : plan;
@@ -56,7 +56,7 @@ export async function pipfilePlan(
   options: { canLock: boolean },
 ): Promise<InstallPlan> {
   if (!options.canLock) throw pipfileWithoutLock();
-  const text = (await readAppText(buildDir, "Pipfile")) ?? "";
+  const text = (await readAppText(buildDir, "Pipfile", { optional: true })) ?? "";
   return {
     manager: "pipfile",
     source: "Pipfile",

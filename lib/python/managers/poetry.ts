@@ -8,7 +8,7 @@
  */
 import type { InstallPlan } from "../install_plan.ts";
 import { table, type TomlTable } from "../pyproject.ts";
-import { readAppText } from "../app_text.ts";
+import { readAppText } from "../../app_files.ts";
 import { readPoetryLock } from "./poetry_lock.ts";
 import { lockedPlan } from "./locked_plan.ts";
 
@@ -23,8 +23,8 @@ export async function poetryPlan(
   buildDir: string,
   options: { pyproject: TomlTable; env: Record<string, string | undefined>; pythonVersion: string },
 ): Promise<InstallPlan> {
-  const lockText = (await readAppText(buildDir, "poetry.lock")) ?? "";
-  const pyprojectText = (await readAppText(buildDir, "pyproject.toml")) ?? "";
+  const lockText = (await readAppText(buildDir, "poetry.lock", { optional: true })) ?? "";
+  const pyprojectText = (await readAppText(buildDir, "pyproject.toml", { optional: true })) ?? "";
   const locked = readPoetryLock(lockText, {
     pyproject: options.pyproject,
     pythonFullVersion: options.pythonVersion,
