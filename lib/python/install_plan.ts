@@ -27,6 +27,11 @@ export interface PipInstall {
   targets?: string[];
   /** Extra pip options for this run (`--no-deps`, `--require-hashes`). */
   flags: string[];
+  /**
+   * It installs local paths (always reinstalled); when nothing else changed
+   * a restage runs only such runs, if the plan marks any.
+   */
+  local?: boolean;
 }
 
 /** The pip install for an app. */

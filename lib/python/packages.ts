@@ -61,7 +61,11 @@ export async function installPackages(
         } since the previous staging: installing only what changed`,
     );
     await beforePip();
-    await installIncremental(pip, plan, { sitePackages, runtimePackages: runtime.runtimePackages });
+    await installIncremental(pip, plan, {
+      sitePackages,
+      runtimePackages: runtime.runtimePackages,
+      onlyLocal: runtime.previous?.fingerprint === options.fingerprint,
+    });
     action = "incremental";
   } else {
     await beforePip();

@@ -141,9 +141,15 @@ export function installArgs(ctx: PipContext, plan: InstallPlan, install: PipInst
   ];
 }
 
-/** Run every pip install of the plan, in order. */
-async function runInstalls(ctx: PipContext, plan: InstallPlan): Promise<void> {
-  for (const install of plan.installs) {
+/** Run the pip installs of the plan, in order (only those marked `local` when asked and any are). */
+async function runInstalls(
+  ctx: PipContext,
+  plan: InstallPlan,
+  options: { onlyLocal?: boolean } = {},
+): Promise<void> {
+  const local = plan.installs.filter((i) => i.local);
+  const runs = options.onlyLocal && local.length ? local : plan.installs;
+  for (const install of runs) {
     await pip(ctx, plan, { args: installArgs(ctx, plan, install) });
   }
 }
@@ -189,7 +195,12 @@ async function requiredDistributions(ctx: PipContext, plan: InstallPlan): Promis
 export async function installIncremental(
   ctx: PipContext,
   plan: InstallPlan,
-  options: { sitePackages: string; runtimePackages: string[] },
+  options: {
+    sitePackages: string;
+    runtimePackages: string[];
+    /** Nothing but local paths can have changed: run only the runs that install them. */
+    onlyLocal?: boolean;
+  },
 ): Promise<{ removed: string[] }> {
   const required = plan.hasRequirements
     ? await requiredDistributions(ctx, plan)
@@ -207,6 +218,6 @@ export async function installIncremental(
     ctx.log.info(`Removing packages no longer required: ${removed.join(", ")}`);
     await runPip(ctx, ["uninstall", "--yes", "--quiet", ...removed]);
   }
-  if (plan.hasRequirements) await runInstalls(ctx, plan);
+  if (plan.hasRequirements) await runInstalls(ctx, plan, { onlyLocal: options.onlyLocal });
   return { removed };
 }

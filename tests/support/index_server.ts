@@ -38,6 +38,8 @@ export interface IndexServerOptions {
   tls?: { cert: string; key: string };
   /** Why a request is refused with 403, or undefined to serve it. */
   refuse?: (req: Request, remote: string) => string | undefined;
+  /** Listen on this port (a fixture's lock names it) instead of a free one. */
+  port?: number;
 }
 
 /** A running index server. */
@@ -144,7 +146,7 @@ function locate(
   return undefined;
 }
 
-/** Start the index on a free port of 127.0.0.1. */
+/** Start the index on a free port of 127.0.0.1 (or `options.port`). */
 export async function startIndexServer(options: IndexServerOptions = {}): Promise<IndexServer> {
   const roots = options.roots ?? await mirrorRoots();
   if (!roots.length) throw new Error("no mirror root to serve (see indexSkipReason)");
@@ -190,7 +192,7 @@ export async function startIndexServer(options: IndexServerOptions = {}): Promis
   const listening = new Promise<number>((r) => ready = r);
   const server = Deno.serve({
     hostname: "127.0.0.1",
-    port: 0,
+    port: options.port ?? 0,
     ...(options.tls ?? {}),
     onListen: ({ port }) => ready(port),
     onError: (e) => new Response(`server error: ${e}\n`, { status: 500 }),

@@ -121,16 +121,21 @@ export function lockedPlan(
   const unhashed = locked.distributions.filter((d) => !hashed.includes(d));
   const files: { path: string; text: string }[] = [];
   const installs: PipInstall[] = [];
-  const file = (path: string, body: string[], flags: string[]) => {
+  const file = (path: string, body: string[], flags: string[], local: boolean) => {
     files.push({ path, text: [...indexes, ...body].join("\n") + "\n" });
-    installs.push({ requirements: { path, scratch: true }, flags });
+    installs.push({ requirements: { path, scratch: true }, flags, ...(local ? { local } : {}) });
   };
   if (hashed.length) {
-    file("locked/hashed.txt", hashed.map(hashedLine), ["--require-hashes", "--no-deps"]);
+    file("locked/hashed.txt", hashed.map(hashedLine), ["--require-hashes", "--no-deps"], false);
   }
-  if (unhashed.length) file("locked/unhashed.txt", unhashed.map(unhashedLine), ["--no-deps"]);
+  if (unhashed.length) {
+    const local = unhashed.some((d) => LOCAL_KINDS.has(d.kind));
+    file("locked/unhashed.txt", unhashed.map(unhashedLine), ["--no-deps"], local);
+  }
+  // The project too is read from a file: index options in a requirements file reach only
+  // the run reading it, and the project's build backend must come from the same indexes.
   if (locked.project) {
-    installs.push({ targets: locked.project.editable ? ["-e", "."] : ["."], flags: ["--no-deps"] });
+    file("locked/project.txt", [locked.project.editable ? "-e ." : "."], ["--no-deps"], true);
   }
   const unchecked = unhashed.filter((d) => !LOCAL_KINDS.has(d.kind)).map((d) => d.name);
   if (unchecked.length) {

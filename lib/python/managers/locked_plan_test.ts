@@ -52,8 +52,16 @@ Deno.test("lockedPlan: hashed run with --require-hashes --no-deps, then the rest
       requirements: { path: "locked/hashed.txt", scratch: true },
       flags: ["--require-hashes", "--no-deps"],
     },
-    { requirements: { path: "locked/unhashed.txt", scratch: true }, flags: ["--no-deps"] },
-    { targets: ["-e", "."], flags: ["--no-deps"] },
+    {
+      requirements: { path: "locked/unhashed.txt", scratch: true },
+      flags: ["--no-deps"],
+      local: true,
+    },
+    {
+      requirements: { path: "locked/project.txt", scratch: true },
+      flags: ["--no-deps"],
+      local: true,
+    },
   ]);
   assert.deepEqual(plan.files, [
     {
@@ -64,6 +72,7 @@ Deno.test("lockedPlan: hashed run with --require-hashes --no-deps, then the rest
       path: "locked/unhashed.txt",
       text: "-e ./packages/greeting\nlib @ git+https://example.com/lib@0123abc\n",
     },
+    { path: "locked/project.txt", text: "-e .\n" },
   ]);
   assert.deepEqual(plan.lockedNames, ["flask", "greeting", "lib", "my-app"]);
   assert.deepEqual(plan.localPaths, ["./packages/greeting", "."]);
