@@ -12,6 +12,7 @@ import { pipFailed, vendoredInstallFailed } from "../errors.ts";
 import { installedDistributions, normalizeName } from "./site_packages.ts";
 import type { InstallPlan } from "./install_plan.ts";
 import { BUILD_BACKENDS, missingDistributions } from "./vendor.ts";
+import { withoutIgnoredVariables } from "./hostile_env.ts";
 
 /** Where pip runs and what it installs into. */
 export interface PipContext {
@@ -32,19 +33,17 @@ export interface PipContext {
 const STAGING_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
 
 /**
- * The env for the staged python: the staging env minus anything that would
- * point python elsewhere (PYTHONHOME/PYTHONPATH of the host or of another
- * buildpack), pip's cache in the app cache, and the stack's CA bundle.
+ * The env for the staged python: the staging env minus every variable that
+ * would redirect or break an install or change how python starts
+ * (PYTHONHOME/PYTHONPATH of the host or of another buildpack, PIP_TARGET,
+ * PIP_USER, PYTHONINSPECT, ...: see hostile_env.ts; `ignoredVariables` lists
+ * them for the log), pip's cache in the app cache, and the stack's CA bundle.
  */
 export function pythonEnv(
   base: Record<string, string>,
   paths: { cacheDir: string; depsIdxDir: string; caBundleExists?: boolean },
 ): Record<string, string> {
-  const env = { ...base };
-  for (const k of ["PYTHONHOME", "PYTHONPATH", "PYTHONUSERBASE", "PYTHONSTARTUP", "VIRTUAL_ENV"]) {
-    delete env[k];
-  }
-  env.PYTHONNOUSERSITE = "1";
+  const env = withoutIgnoredVariables(base);
   env.XDG_CACHE_HOME = join(paths.cacheDir, "pip_cache");
   env.PIP_NO_INPUT = "1";
   env.PIP_DISABLE_PIP_VERSION_CHECK = "1";

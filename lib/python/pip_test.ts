@@ -1,0 +1,28 @@
+import assert from "node:assert/strict";
+import { pythonEnv } from "./pip.ts";
+
+Deno.test("pythonEnv drops hostile variables and puts the runtime first", () => {
+  const env = pythonEnv({
+    PATH: "/usr/bin",
+    PIP_TARGET: "/tmp/x",
+    PIP_USER: "1",
+    PIP_REQUIRE_VIRTUALENV: "1",
+    PIP_PYTHON: "/bin/false",
+    PIP_INDEX_URL: "https://i/simple",
+    PYTHONPATH: "/invalid",
+    PYTHONINSPECT: "1",
+    PYTHONPLATLIBDIR: "nope",
+    PYTHONUNBUFFERED: "1",
+  }, { cacheDir: "/c", depsIdxDir: "/d/0", caBundleExists: false });
+  for (const k of ["PIP_TARGET", "PIP_USER", "PIP_REQUIRE_VIRTUALENV", "PIP_PYTHON"]) {
+    assert.equal(env[k], undefined, k);
+  }
+  for (const k of ["PYTHONPATH", "PYTHONINSPECT", "PYTHONPLATLIBDIR"]) {
+    assert.equal(env[k], undefined, k);
+  }
+  assert.equal(env.PIP_INDEX_URL, "https://i/simple");
+  assert.equal(env.PYTHONUNBUFFERED, "1");
+  assert.equal(env.PYTHONNOUSERSITE, "1");
+  assert.equal(env.PATH, "/d/0/python/bin:/usr/bin");
+  assert.equal(env.XDG_CACHE_HOME, "/c/pip_cache");
+});
