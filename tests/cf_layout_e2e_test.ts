@@ -49,6 +49,34 @@ function pyenvHasTkinter(): string | undefined {
   }
 }
 
+/**
+ * Text files (no NUL in their first 8 KB) of the droplet that name
+ * `stagingRoot`, under which the emulator kept the build and deps dirs: at
+ * runtime the droplet lives elsewhere, so such a path is dead or wrong.
+ * `deps/<i>/env/*` are left out: by the multi-buildpack contract they hold
+ * staging paths for later buildpacks' staging and no launcher reads them.
+ */
+async function stagingPathsIn(droplet: string, stagingRoot: string): Promise<string[]> {
+  const root = await extractDroplet(droplet);
+  const found: string[] = [];
+  const walk = async (rel: string): Promise<void> => {
+    for await (const e of Deno.readDir(join(root, rel))) {
+      const child = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory) await walk(child);
+      if (!e.isFile || /^deps\/\d+\/env\//.test(child)) continue;
+      const bytes = await Deno.readFile(join(root, child));
+      if (bytes.subarray(0, 8192).includes(0)) continue;
+      if (text(bytes).includes(stagingRoot)) found.push(child);
+    }
+  };
+  try {
+    await walk("");
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+  return found;
+}
+
 /** Rewrite a droplet with `edit` applied to its extracted tree. */
 async function editedDroplet(droplet: string, edit: (root: string) => Promise<void>) {
   const root = await extractDroplet(droplet);
@@ -80,6 +108,7 @@ Deno.test(
         const info = JSON.parse((await get(url + "/python")).body);
         assert.equal(info.version, rt.version, "the packaged libpython, not the host's 3.11.2");
       });
+      assert.deepEqual(await stagingPathsIn(droplet, result.workDir), []);
       // The same droplet with profile.d's LD_LIBRARY_PATH line removed: the
       // runtime cannot find its libpython, so the test above really bites.
       broken = await editedDroplet(droplet, async (root) => {
@@ -269,6 +298,7 @@ Deno.test(
           assert.equal(hello.status, 200, log());
           assert.equal(hello.body, "hello from C");
         });
+        assert.deepEqual(await stagingPathsIn(droplet, result.workDir), []);
       } finally {
         await cleanup(result);
       }
