@@ -84,6 +84,51 @@ function sha256(bytes: Uint8Array): string {
 }
 
 /**
+ * Paths of the machine that built the zip: the repo, `$HOME`, the repo's
+ * top-level directory (`/work/` here) and pyenv's root (where the test
+ * runtimes come from). None may appear in anything that ships.
+ */
+function machinePaths(): string[] {
+  const top = "/" + REPO.split("/")[1] + "/";
+  const paths = [REPO, top];
+  const home = Deno.env.get("HOME");
+  if (home && home !== "/") paths.push(home.replace(/\/+$/, "") + "/");
+  try {
+    const out = new Deno.Command("pyenv", { args: ["root"], stdout: "piped", stderr: "null" })
+      .outputSync();
+    const root = new TextDecoder().decode(out.stdout).trim();
+    if (out.success && root) paths.push(root);
+  } catch { /* no pyenv: nothing of it can leak */ }
+  return [...new Set(paths)];
+}
+
+/**
+ * Every file under `dir` (text or binary, read as bytes) that contains one
+ * of {@link machinePaths}, as `file: path`; files byte-identical to
+ * `except` (the test's own stand-in binary, which must name the repo) are
+ * skipped.
+ */
+async function machinePathsIn(dir: string, except: Uint8Array[] = []): Promise<string[]> {
+  const needles = machinePaths();
+  const found: string[] = [];
+  const walk = async (rel: string) => {
+    for await (const e of Deno.readDir(join(dir, rel))) {
+      const child = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory) await walk(child);
+      if (!e.isFile) continue;
+      const bytes = await Deno.readFile(join(dir, child));
+      if (except.some((x) => x.length === bytes.length && x.every((b, i) => b === bytes[i]))) {
+        continue;
+      }
+      const text = new TextDecoder("latin1").decode(bytes);
+      for (const n of needles) if (text.includes(n)) found.push(`${child}: ${n}`);
+    }
+  };
+  await walk("");
+  return found;
+}
+
+/**
  * A stand-in for the compiled `bin/buildpack`, which cannot be built here:
  * it sources the repo's dev shim with `$0` kept, so the shim runs the repo's
  * `mod.ts` (`exec -a "$0" deno run ...`) while the program name, and so the
@@ -134,11 +179,12 @@ Deno.test(
     const dir = await Deno.makeTempDir({ prefix: "e2e-package-" });
     try {
       const zip = join(dir, "bp.zip");
+      const standIn = await shimWrapper(dir);
       const run = await packager([
         "--stack",
         "cflinuxfs4",
         "--binary",
-        await shimWrapper(dir),
+        standIn,
         "--out",
         zip,
       ]);
@@ -168,6 +214,11 @@ Deno.test(
 
       const unpacked = await unzip(zip);
       try {
+        assert.deepEqual(
+          await machinePathsIn(unpacked, [await Deno.readFile(standIn)]),
+          [],
+          "no zip entry names a path of the build machine",
+        );
         assert.equal(await Deno.readLink(join(unpacked, "bin", "supply")), "buildpack");
         const manifest = await Deno.readTextFile(join(unpacked, "manifest.yml"));
         const parsed = parse(manifest);
@@ -406,6 +457,13 @@ Deno.test(
       assertPackaged(run);
       assert.match(run.stderr, /Copy \[.*deps-from-usb/);
       unpacked = await unzip(zip);
+      // The dependency tarballs are the test's own inputs (compressed), the
+      // stand-in binary must name the repo: everything else is checked.
+      assert.deepEqual(
+        await machinePathsIn(unpacked, [await Deno.readFile(join(repo, "buildpack-standin"))]),
+        [],
+        "no zip entry names a path of the build machine",
+      );
       const result = await stage({
         appDir: fixture("stdlib_app"),
         buildpacks: [unpacked],

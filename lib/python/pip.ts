@@ -12,6 +12,8 @@ import { pipFailed, vendoredInstallFailed } from "../errors.ts";
 import { installedDistributions, normalizeName } from "./site_packages.ts";
 import type { InstallPlan, PipInstall } from "./install_plan.ts";
 import { BUILD_BACKENDS, missingDistributions } from "./vendor.ts";
+import { withoutIgnoredVariables } from "./hostile_env.ts";
+import { RUNTIME_EXTRA_LIB_DIR } from "./runtime.ts";
 
 /** Where pip runs and what it installs into. */
 export interface PipContext {
@@ -32,19 +34,17 @@ export interface PipContext {
 const STAGING_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
 
 /**
- * The env for the staged python: the staging env minus anything that would
- * point python elsewhere (PYTHONHOME/PYTHONPATH of the host or of another
- * buildpack), pip's cache in the app cache, and the stack's CA bundle.
+ * The env for the staged python: the staging env minus every variable that
+ * would redirect or break an install or change how python starts
+ * (PYTHONHOME/PYTHONPATH of the host or of another buildpack, PIP_TARGET,
+ * PIP_USER, PYTHONINSPECT, ...: see hostile_env.ts; `ignoredVariables` lists
+ * them for the log), pip's cache in the app cache, and the stack's CA bundle.
  */
 export function pythonEnv(
   base: Record<string, string>,
   paths: { cacheDir: string; depsIdxDir: string; caBundleExists?: boolean },
 ): Record<string, string> {
-  const env = { ...base };
-  for (const k of ["PYTHONHOME", "PYTHONPATH", "PYTHONUSERBASE", "PYTHONSTARTUP", "VIRTUAL_ENV"]) {
-    delete env[k];
-  }
-  env.PYTHONNOUSERSITE = "1";
+  const env = withoutIgnoredVariables(base);
   env.XDG_CACHE_HOME = join(paths.cacheDir, "pip_cache");
   env.PIP_NO_INPUT = "1";
   env.PIP_DISABLE_PIP_VERSION_CHECK = "1";
@@ -55,11 +55,33 @@ export function pythonEnv(
     if (env.SSL_CERT_FILE) env.PIP_CERT = env.SSL_CERT_FILE;
     else if (paths.caBundleExists ?? true) env.PIP_CERT = STAGING_CA_BUNDLE;
   }
-  const bin = join(paths.depsIdxDir, "python", "bin");
-  env.PATH = env.PATH ? `${bin}:${env.PATH}` : bin;
-  const lib = join(paths.depsIdxDir, "python", "lib");
-  env.LD_LIBRARY_PATH = env.LD_LIBRARY_PATH ? `${lib}:${env.LD_LIBRARY_PATH}` : lib;
+  const python = join(paths.depsIdxDir, "python");
+  const prepend = (name: string, dirs: string[]) => {
+    const value = [...dirs, ...(env[name] ? [env[name]] : [])].join(":");
+    if (value) env[name] = value;
+  };
+  prepend("PATH", [join(python, "bin")]);
+  // A runtime without RUNPATH (like the official ones) finds libpython and
+  // its bundled Tcl/Tk only through these.
+  prepend("LD_LIBRARY_PATH", [join(python, "lib"), join(python, RUNTIME_EXTRA_LIB_DIR)]);
+  // What compilers of C extensions need (the official buildpack sets CFLAGS;
+  // CPATH and LIBRARY_PATH leave the app's own CFLAGS/LDFLAGS alone): the
+  // runtime's Python.h for builds that do not ask sysconfig, and libpython
+  // for those that link it.
+  prepend("LIBRARY_PATH", [join(python, "lib")]);
+  prepend("CPATH", includeDirs(python));
   return env;
+}
+
+/** `<python>/include/python3.X` (one per ABI the runtime ships; none before it is installed). */
+function includeDirs(python: string): string[] {
+  try {
+    return [...Deno.readDirSync(join(python, "include"))]
+      .filter((e) => e.isDirectory && /^python\d+\.\d+/.test(e.name))
+      .map((e) => join(python, "include", e.name)).sort();
+  } catch {
+    return [];
+  }
 }
 
 function python(ctx: PipContext): string {

@@ -5,7 +5,7 @@
  * get relative links into it.
  * @module
  */
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import type { Dependency } from "../manifest.ts";
 import type { DependencyInstaller } from "../deps/install.ts";
 import type { Logger } from "../log.ts";
@@ -63,21 +63,36 @@ export async function installRuntime(
   return { reused: false, runtimePackages: sp ? installedDistributions(sp) : [] };
 }
 
-/** Relative symlinks `deps/<IDX>/bin/*` -> `../python/bin/*` and the same for `lib`. */
+/**
+ * Where the official Cloud Foundry python tarballs carry libraries the stack
+ * lacks (Tcl/Tk for `_tkinter`), relative to the runtime. Their buildpack
+ * links it into `deps/<IDX>/lib` (so LD_LIBRARY_PATH finds them); so do we.
+ */
+export const RUNTIME_EXTRA_LIB_DIR = "usr/lib/x86_64-linux-gnu";
+
+/**
+ * Relative symlinks `deps/<IDX>/bin/*` -> `../python/bin/*`, and into
+ * `deps/<IDX>/lib` both `../python/lib/*` and, when the runtime has it,
+ * `../python/usr/lib/x86_64-linux-gnu/*`.
+ */
 export async function linkRuntime(depsIdxDir: string): Promise<void> {
-  for (const sub of ["bin", "lib"]) {
+  const links: [string, string][] = [["bin", "bin"], ["lib", RUNTIME_EXTRA_LIB_DIR], [
+    "lib",
+    "lib",
+  ]];
+  for (const [sub, from] of links) {
     const dir = join(depsIdxDir, sub);
     await Deno.mkdir(dir, { recursive: true });
     let entries: Deno.DirEntry[];
     try {
-      entries = await Array.fromAsync(Deno.readDir(join(depsIdxDir, "python", sub)));
+      entries = await Array.fromAsync(Deno.readDir(join(depsIdxDir, "python", from)));
     } catch {
       continue;
     }
     for (const e of entries) {
       const link = join(dir, e.name);
       await Deno.remove(link).catch(() => {});
-      await Deno.symlink(join("..", "python", sub, e.name), link);
+      await Deno.symlink(relative(dir, join(depsIdxDir, "python", from, e.name)), link);
     }
   }
 }

@@ -2,10 +2,13 @@
  * The environment buildpack subprocesses see during staging: the platform's
  * env, every `deps/<i>/{bin,lib,include,pkgconfig}` prepended to the search
  * paths and every `deps/<i>/env/NAME` file exported (what earlier buildpacks
- * supply to later ones).
+ * supply to later ones). The platform's variables that would redirect or
+ * break a Python install (PIP_TARGET, PYTHONPATH, ...) are left out, so no
+ * process the buildpack starts (hooks, conda, pip) sees them.
  * @module
  */
 import { join } from "node:path";
+import { withoutIgnoredVariables } from "../python/hostile_env.ts";
 
 const PATH_VARS: [string, string][] = [
   ["bin", "PATH"],
@@ -39,11 +42,13 @@ export function prependPath(dirs: string[], current: string | undefined): string
 }
 
 /**
- * Staging env over `base`: search paths from every deps dir (lower index
- * first, as libbuildpack does) and the values of their `env/` files.
+ * Staging env over `base` (the platform's env without the variables
+ * hostile_env.ts ignores): search paths from every deps dir (lower index
+ * first, as libbuildpack does) and the values of their `env/` files (which a
+ * buildpack writes on purpose, so they are kept).
  */
 export function stagingEnv(depsDir: string, base: Record<string, string>): Record<string, string> {
-  const env = { ...base };
+  const env = withoutIgnoredVariables(base);
   const idxs = depsIndexes(depsDir);
   for (const [sub, name] of PATH_VARS) {
     const dirs = idxs.map((i) => join(depsDir, i, sub)).filter(isDir);

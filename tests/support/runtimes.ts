@@ -162,7 +162,7 @@ async function acquireLock(lock: string, done: () => Promise<boolean>): Promise<
   }
 }
 
-async function build(minor: string): Promise<BuiltRuntime | undefined> {
+async function build(minor: string, cfLayout: boolean): Promise<BuiltRuntime | undefined> {
   const listing = await runText("pyenv", ["versions", "--bare"]);
   if (listing === undefined) return undefined;
   const version = newestOfMinor(listing, minor);
@@ -173,7 +173,8 @@ async function build(minor: string): Promise<BuiltRuntime | undefined> {
   const key = createHash("sha256")
     .update(`${await Deno.realPath(prefix)}\0${version}\0${await builderHash()}`)
     .digest("hex").slice(0, 16);
-  const name = `python-${version}-${key}`;
+  const kind = cfLayout ? `python-cf-${version}-` : `python-${version}-`;
+  const name = `${kind}${key}`;
   const final = join(RUNTIME_CACHE, name);
   const cached = await readCached(final);
   if (cached) return cached;
@@ -185,8 +186,11 @@ async function build(minor: string): Promise<BuiltRuntime | undefined> {
   }
   const tmp = join(RUNTIME_CACHE, `.tmp-${name}-${crypto.randomUUID()}`);
   try {
-    console.error(`Building the python ${version} runtime for tests (cached in ${final})`);
-    const built = await buildPythonDependency({ prefix, version, outDir: tmp });
+    console.error(
+      `Building the python ${version}${cfLayout ? " CF-layout" : ""} runtime for tests ` +
+        `(cached in ${final})`,
+    );
+    const built = await buildPythonDependency({ prefix, version, outDir: tmp, cfLayout });
     await Deno.writeTextFile(
       join(tmp, "runtime.json"),
       JSON.stringify(
@@ -196,6 +200,7 @@ async function build(minor: string): Promise<BuiltRuntime | undefined> {
           sha256: built.sha256,
           size: built.size,
           prefix,
+          cfLayout,
           timings: built.timings,
           verified: built.verified,
         },
@@ -208,7 +213,7 @@ async function build(minor: string): Promise<BuiltRuntime | undefined> {
     // Builds of this version by other builder sources are dead weight once
     // nobody can still be staging from them (an hour old).
     for await (const e of Deno.readDir(RUNTIME_CACHE)) {
-      if (!e.isDirectory || !e.name.startsWith(`python-${version}-`) || e.name === name) continue;
+      if (!e.isDirectory || !e.name.startsWith(kind) || e.name === name) continue;
       const old = join(RUNTIME_CACHE, e.name);
       const mtime = (await Deno.stat(old)).mtime?.getTime() ?? 0;
       if (Date.now() - mtime > PRUNE_AFTER_MS) {
@@ -231,14 +236,29 @@ const inProcess = new Map<string, Promise<BuiltRuntime | undefined>>();
  * @throws BuildpackError when the build itself fails
  */
 export function pythonRuntime(minor: string): Promise<BuiltRuntime | undefined> {
+  return cachedBuild(minor, false);
+}
+
+/**
+ * Like {@link pythonRuntime}, but shaped like the official Cloud Foundry
+ * tarballs (`python-dep --cf-layout`): no RUNPATH, so it runs only with the
+ * buildpack's `LD_LIBRARY_PATH`, and Tcl/Tk under `usr/lib/<multiarch>/`
+ * when the pyenv build has `_tkinter`. Cached as `python-cf-<version>-*`.
+ */
+export function cfLayoutRuntime(minor: string): Promise<BuiltRuntime | undefined> {
+  return cachedBuild(minor, true);
+}
+
+function cachedBuild(minor: string, cfLayout: boolean): Promise<BuiltRuntime | undefined> {
   if (!/^\d+\.\d+$/.test(minor)) {
     throw new Error(`pythonRuntime wants a minor version like 3.11, got '${minor}'`);
   }
-  let pending = inProcess.get(minor);
+  const id = `${minor}${cfLayout ? "-cf" : ""}`;
+  let pending = inProcess.get(id);
   if (!pending) {
-    pending = build(minor);
-    pending.catch(() => inProcess.delete(minor));
-    inProcess.set(minor, pending);
+    pending = build(minor, cfLayout);
+    pending.catch(() => inProcess.delete(id));
+    inProcess.set(id, pending);
   }
   return pending;
 }

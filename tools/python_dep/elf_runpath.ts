@@ -35,6 +35,8 @@ export interface RunpathEntry {
   offset: number;
   /** Length in bytes, without the terminating NUL. */
   length: number;
+  /** File offset of the 16-byte dynamic-section entry that names it. */
+  dynOffset: number;
 }
 
 /** Bytes to write at a file offset. */
@@ -133,15 +135,15 @@ export function readRunpaths(bytes: Uint8Array): RunpathEntry[] {
   if (dynEnd > bytes.length) throw new ElfError("PT_DYNAMIC extends past the end of the file");
   let strtab: bigint | undefined;
   let strsz: bigint | undefined;
-  const paths: { tag: RunpathTag; index: bigint }[] = [];
+  const paths: { tag: RunpathTag; index: bigint; at: number }[] = [];
   for (let at = dynStart; at + 16 <= dynEnd; at += 16) {
     const tag = view.getBigInt64(at, true);
     const value = view.getBigUint64(at + 8, true);
     if (tag === DT_NULL) break;
     if (tag === DT_STRTAB) strtab = value;
     else if (tag === DT_STRSZ) strsz = value;
-    else if (tag === DT_RUNPATH) paths.push({ tag: "RUNPATH", index: value });
-    else if (tag === DT_RPATH) paths.push({ tag: "RPATH", index: value });
+    else if (tag === DT_RUNPATH) paths.push({ tag: "RUNPATH", index: value, at });
+    else if (tag === DT_RPATH) paths.push({ tag: "RPATH", index: value, at });
   }
   if (paths.length === 0) return [];
   if (strtab === undefined) throw new ElfError("dynamic section has no DT_STRTAB");
@@ -151,7 +153,7 @@ export function readRunpaths(bytes: Uint8Array): RunpathEntry[] {
     ? bytes.length
     : Math.min(bytes.length, tableOffset + toNumber(strsz, "DT_STRSZ"));
   const decoder = new TextDecoder("utf-8", { fatal: true });
-  return paths.map(({ tag, index }) => {
+  return paths.map(({ tag, index, at }) => {
     const offset = tableOffset + toNumber(index, `DT_${tag} index`);
     if (offset >= tableEnd) throw new ElfError(`DT_${tag} points past the string table`);
     let end = offset;
@@ -162,8 +164,42 @@ export function readRunpaths(bytes: Uint8Array): RunpathEntry[] {
       value: decoder.decode(bytes.subarray(offset, end)),
       offset,
       length: end - offset,
+      dynOffset: at,
     };
   });
+}
+
+/**
+ * Plan the removal of every `DT_RUNPATH` and `DT_RPATH` entry, as
+ * `patchelf --remove-rpath` does: the later dynamic entries move up over
+ * them, the freed slots at the end become `DT_NULL`, and the old strings are
+ * overwritten with NULs (so the build path is gone from the file too). The
+ * official Cloud Foundry python tarballs have no search path at all and rely
+ * on `LD_LIBRARY_PATH`; this makes a pyenv build behave like them.
+ * Nothing is modified: apply the result with {@link applyPatches}.
+ * @returns the patches, empty when the file has no search path
+ * @throws ElfError when the bytes are not ELF64 little-endian or are malformed
+ */
+export function planRunpathRemoval(bytes: Uint8Array): BytePatch[] {
+  const entries = readRunpaths(bytes);
+  if (entries.length === 0) return [];
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const dynStart = Math.min(...entries.map((e) => e.dynOffset));
+  const removed = new Set(entries.map((e) => e.dynOffset));
+  // Entries from the first removed one up to and including DT_NULL.
+  const kept: Uint8Array[] = [];
+  let at = dynStart;
+  for (; at + 16 <= bytes.length; at += 16) {
+    const tag = view.getBigInt64(at, true);
+    if (!removed.has(at)) kept.push(bytes.subarray(at, at + 16));
+    if (tag === DT_NULL) break;
+  }
+  if (at + 16 > bytes.length) throw new ElfError("dynamic section has no DT_NULL");
+  const region = new Uint8Array(at + 16 - dynStart); // zero-filled: trailing DT_NULLs
+  kept.forEach((entry, i) => region.set(entry, i * 16));
+  const patches: BytePatch[] = [{ offset: dynStart, bytes: region }];
+  for (const e of entries) patches.push({ offset: e.offset, bytes: new Uint8Array(e.length) });
+  return patches;
 }
 
 /**
@@ -241,6 +277,29 @@ export async function rewriteRunpathFile(
     file.close();
   }
   return changes;
+}
+
+/**
+ * Remove every search path of the ELF file at `path` in place (see
+ * {@link planRunpathRemoval}).
+ * @returns the entries removed; empty when there were none or the file is not ELF
+ * @throws ElfError naming the file when it cannot be parsed
+ */
+export async function removeRunpathFile(path: string): Promise<RunpathEntry[]> {
+  const bytes = await Deno.readFile(path);
+  if (!isElf(bytes)) return [];
+  let entries: RunpathEntry[];
+  let patches: BytePatch[];
+  try {
+    entries = readRunpaths(bytes);
+    patches = planRunpathRemoval(bytes);
+  } catch (e) {
+    if (e instanceof ElfError) throw new ElfError(`${path}: ${e.message}`);
+    throw e;
+  }
+  if (patches.length === 0) return [];
+  await Deno.writeFile(path, applyPatches(bytes, patches));
+  return entries;
 }
 
 /** The search paths of the ELF file at `path`; empty for a non-ELF file. */

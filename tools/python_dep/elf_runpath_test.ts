@@ -4,9 +4,11 @@ import {
   applyPatches,
   ElfError,
   isElf,
+  planRunpathRemoval,
   planRunpathRewrite,
   readRunpaths,
   readRunpathsFile,
+  removeRunpathFile,
   rewriteRunpathFile,
 } from "./elf_runpath.ts";
 import { newestOfMinor, skipReason } from "../../tests/support/runtimes.ts";
@@ -127,6 +129,47 @@ Deno.test("planRunpathRewrite passes the tag and rewrites only what the callback
   assert.deepEqual(changes.map((c) => c.value), ["$ORIGIN"]);
 });
 
+/** The (tag, value) pairs of the dynamic section up to DT_NULL. */
+function dynamicTags(elf: Uint8Array): bigint[] {
+  const v = new DataView(elf.buffer, elf.byteOffset, elf.byteLength);
+  const tags: bigint[] = [];
+  for (let at = 64 + 2 * 56;; at += 16) {
+    const tag = v.getBigInt64(at, true);
+    if (tag === 0n) return tags;
+    tags.push(tag);
+  }
+}
+
+Deno.test("planRunpathRemoval drops every RUNPATH/RPATH entry and blanks their strings", () => {
+  const elf = syntheticElf([
+    { tag: "RUNPATH", value: "/root/.pyenv/versions/3.11.7/lib" },
+    { tag: "RPATH", value: "/opt/other/lib" },
+  ]);
+  assert.deepEqual(dynamicTags(elf), [5n, 10n, 29n, 15n]);
+  const removed = applyPatches(elf, planRunpathRemoval(elf));
+  assert.equal(removed.length, elf.length);
+  assert.deepEqual(readRunpaths(removed), []);
+  assert.deepEqual(dynamicTags(removed), [5n, 10n], "STRTAB and STRSZ stay, in order");
+  const text = new TextDecoder().decode(removed);
+  assert.ok(!text.includes(".pyenv") && !text.includes("/opt/other"), "no build path left");
+  assert.ok(text.includes("libc.so.6"), "other strings stay");
+  assert.deepEqual(planRunpathRemoval(syntheticElf([])), []);
+});
+
+Deno.test("planRunpathRemoval keeps the entries after a removed one", () => {
+  // RUNPATH first, then STRTAB/STRSZ: they must move up, not be lost.
+  const elf = syntheticElf([{ tag: "RUNPATH", value: "/p/lib" }]);
+  const v = new DataView(elf.buffer);
+  const dyn = 64 + 2 * 56;
+  const entries = [0, 1, 2].map((i) => elf.slice(dyn + i * 16, dyn + i * 16 + 16));
+  elf.set(entries[2], dyn); // RUNPATH
+  elf.set(entries[0], dyn + 16); // STRTAB
+  elf.set(entries[1], dyn + 32); // STRSZ
+  assert.equal(v.getBigInt64(dyn, true), 29n);
+  const removed = applyPatches(elf, planRunpathRemoval(elf));
+  assert.deepEqual(dynamicTags(removed), [5n, 10n]);
+});
+
 function pyenvPython(): { prefix: string; binary: string; version: string } | undefined {
   if (skipReason("3.11") !== undefined) return undefined;
   const run = (args: string[]) =>
@@ -207,6 +250,57 @@ Deno.test({
       assert.ok(libpython.length > 0);
       for (const l of libpython) {
         assert.ok(l!.startsWith(join(dir, "lib") + "/"), `${l} is not the copy`);
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "removeRunpathFile leaves a real pyenv python needing LD_LIBRARY_PATH, as CF's do",
+  ignore: real === undefined,
+  async fn() {
+    const { prefix, binary, version } = real!;
+    const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "elf-runpath-test-" }));
+    try {
+      await Deno.mkdir(join(dir, "bin"));
+      await Deno.mkdir(join(dir, "lib"));
+      const copy = join(dir, "bin", "python3.11");
+      await Deno.copyFile(binary, copy);
+      await Deno.copyFile(
+        join(prefix, "lib", "libpython3.11.so.1.0"),
+        join(dir, "lib", "libpython3.11.so.1.0"),
+      );
+      const removed = await removeRunpathFile(copy);
+      assert.deepEqual(removed.map((r) => r.value), [join(prefix, "lib")]);
+      assert.deepEqual(await readRunpathsFile(copy), []);
+      assert.equal(((await Deno.stat(copy)).mode ?? 0) & 0o111, 0o111, "still executable");
+      assert.ok(!new TextDecoder().decode(await Deno.readFile(copy)).includes(prefix));
+      if (hasReadelf()) {
+        const out = new TextDecoder().decode(
+          (await new Deno.Command("readelf", { args: ["-d", copy], stdout: "piped" }).output())
+            .stdout,
+        );
+        assert.doesNotMatch(out, /RUNPATH|RPATH/);
+        assert.match(out, /NEEDED.*libpython3\.11/);
+      }
+      const run = (env: Record<string, string>) =>
+        new Deno.Command(copy, {
+          args: ["-c", "import sys; print(sys.version.split()[0])"],
+          clearEnv: true,
+          env: { PATH: "/usr/bin:/bin", ...env },
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+      const withPath = await run({ LD_LIBRARY_PATH: join(dir, "lib") });
+      assert.ok(withPath.success, new TextDecoder().decode(withPath.stderr));
+      assert.equal(new TextDecoder().decode(withPath.stdout).trim(), version);
+      // Without it the copy cannot find its libpython: it fails, or loads the
+      // host's (Debian's 3.11.2), never the packaged one.
+      const bare = await run({});
+      if (bare.success) {
+        assert.notEqual(new TextDecoder().decode(bare.stdout).trim(), version);
       }
     } finally {
       await Deno.remove(dir, { recursive: true });

@@ -13,13 +13,16 @@ import { buildPythonDependency } from "./package.ts";
 import { manifestEntryYaml } from "./manifest_entry.ts";
 
 const USAGE =
-  `Usage: deno task python-dep --prefix DIR --version V [--stack S]... --out DIR [--keep-debug]
+  `Usage: deno task python-dep --prefix DIR --version V [--stack S]... --out DIR [--keep-debug] [--cf-layout]
 
   --prefix DIR   installed CPython prefix, e.g. "$(pyenv prefix 3.11.7)"
   --version V    the version it must report (bin/python3 --version), e.g. 3.11.7
   --stack S      stack it is built for (repeatable; default cflinuxfs4)
   --out DIR      directory for the tarball (created when missing)
   --keep-debug   do not strip debug sections from the binaries (strip --strip-debug)
+  --cf-layout    shape it like the official CF tarballs: no RUNPATH at all (needs the
+                 buildpack's LD_LIBRARY_PATH) and _tkinter's Tcl/Tk libraries in
+                 usr/lib/<multiarch>/
 
 Prints the manifest entry (name, version, uri, sha256, cf_stacks, source) as YAML.
 The tar entries' mtime is $SOURCE_DATE_EPOCH (default 0).
@@ -49,6 +52,7 @@ export async function main(args: string[]): Promise<number> {
         stack: { type: "string", multiple: true },
         out: { type: "string" },
         "keep-debug": { type: "boolean" },
+        "cf-layout": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -76,6 +80,7 @@ export async function main(args: string[]): Promise<number> {
       outDir: values.out!,
       stacks: values.stack,
       stripDebug: !values["keep-debug"],
+      cfLayout: values["cf-layout"] ?? false,
       log,
     });
     const t = built.timings;

@@ -21,7 +21,14 @@ import {
   relocateRunpath,
   rewriteShebang,
 } from "./relocate.ts";
-import { ElfError, isElf, readRunpathsFile, rewriteRunpathFile } from "./elf_runpath.ts";
+import {
+  ElfError,
+  isElf,
+  readRunpathsFile,
+  removeRunpathFile,
+  rewriteRunpathFile,
+} from "./elf_runpath.ts";
+import { librariesToBundle, multiarch, parseLdd, tarballDirs } from "./cf_layout.ts";
 import { type EntryKind, keptSitePackages, type PrefixLayout, selectPath } from "./select_files.ts";
 import { DEFAULT_STACK, fileUri, type ManifestEntry, tarballName } from "./manifest_entry.ts";
 
@@ -61,6 +68,8 @@ export interface RelocateStats {
   created: string[];
   /** ELF files that keep an absolute search path outside the prefix (not relocatable). */
   foreignRunpaths: { path: string; value: string }[];
+  /** With `cfLayout`: ELF files whose search path was removed, with the old value. */
+  removedRunpaths: { path: string; value: string }[];
 }
 
 /** Counts from {@link compileBytecode}. */
@@ -128,6 +137,13 @@ export interface BuildOptions {
   stripDebug?: boolean;
   /** Progress lines; default silent. */
   log?: Logger;
+  /**
+   * Shape the runtime like the official Cloud Foundry tarballs: RUNPATHs
+   * removed (not made `$ORIGIN`-relative), so it works only with the
+   * buildpack's `LD_LIBRARY_PATH`, and `_tkinter`'s Tcl/Tk libraries in
+   * `usr/lib/<multiarch>/`.
+   */
+  cfLayout?: boolean;
 }
 
 const VERSION_RE = /^\d+\.\d+\.\d+((a|b|rc)\d+)?$/;
@@ -386,17 +402,22 @@ async function readHead(path: string, length: number): Promise<Uint8Array> {
 
 /**
  * Make the staged copy independent of where it was built: `bin/python` link,
- * `$ORIGIN`-relative RUNPATHs, `/usr/bin/env python3` shebangs,
+ * `$ORIGIN`-relative RUNPATHs (with `cfLayout`: none at all), `/usr/bin/env python3` shebangs,
  * `${pcfiledir}`-relative pkg-config files; dangling links are removed.
  * @throws BuildpackError when a RUNPATH cannot be rewritten in place
  */
-export async function relocateStage(info: PrefixInfo, stageDir: string): Promise<RelocateStats> {
+export async function relocateStage(
+  info: PrefixInfo,
+  stageDir: string,
+  options: { cfLayout?: boolean } = {},
+): Promise<RelocateStats> {
   const stats: RelocateStats = {
     runpaths: [],
     shebangs: [],
     pkgconfig: [],
     created: [],
     foreignRunpaths: [],
+    removedRunpaths: [],
   };
   const prefixes = prefixesOf(info);
   const bin = join(stageDir, "bin");
@@ -423,6 +444,25 @@ export async function relocateStage(info: PrefixInfo, stageDir: string): Promise
     }
     if (!entry.isFile) continue;
     const head = await readHead(path, 4);
+    if (isElf(head) && options.cfLayout) {
+      let removed;
+      try {
+        removed = await removeRunpathFile(path);
+      } catch (e) {
+        if (e instanceof ElfError) {
+          throw fail(`Cannot remove the RUNPATH of ${rel}: ${e.message}`, e);
+        }
+        throw e;
+      }
+      for (const r of removed) {
+        stats.removedRunpaths.push({ path: rel, value: r.value });
+        // A directory outside the prefix must then come from LD_LIBRARY_PATH.
+        const outside = absoluteRunpathEntries(r.value)
+          .filter((a) => !prefixes.some((p) => isInside(a, p)));
+        if (outside.length) stats.foreignRunpaths.push({ path: rel, value: outside.join(":") });
+      }
+      continue;
+    }
     if (isElf(head)) {
       let changes;
       try {
@@ -461,6 +501,42 @@ export async function relocateStage(info: PrefixInfo, stageDir: string): Promise
   }
   stats.runpaths.sort((a, b) => (a.path < b.path ? -1 : 1));
   return stats;
+}
+
+/**
+ * Copy the libraries `_tkinter` needs that the stack does not carry (Tcl and
+ * Tk, see cf_layout.ts) into `usr/lib/<multiarch>/` of the stage, as the
+ * official tarballs do. `ldd` resolves them the way the build machine's
+ * loader does. Returns the copied sonames; none when the prefix has no
+ * `_tkinter` (built without tk-dev).
+ * @throws BuildpackError when `ldd` fails or a needed library is not found
+ */
+export async function bundleTkLibraries(info: PrefixInfo, stageDir: string): Promise<string[]> {
+  const dynload = join(stageDir, info.layout.stdlib, "lib-dynload");
+  let tkinter: string | undefined;
+  try {
+    for await (const e of Deno.readDir(dynload)) {
+      if (/^_tkinter\..*so$/.test(e.name)) tkinter = join(dynload, e.name);
+    }
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  if (tkinter === undefined) return [];
+  const ldd = await run("ldd", [tkinter], { env: pythonEnv(join(stageDir, "lib")) });
+  if (ldd.code !== 0) throw fail(`ldd ${tkinter} failed: ${(ldd.stderr || ldd.stdout).trim()}`);
+  const missing = ldd.stdout.split("\n").filter((l) => l.includes("=> not found"));
+  if (missing.length) {
+    throw fail(`_tkinter needs libraries this machine does not have:\n${missing.join("\n")}`);
+  }
+  const libs = librariesToBundle(parseLdd(ldd.stdout));
+  const dir = join(stageDir, "usr", "lib", multiarch(Deno.build.arch));
+  await Deno.mkdir(dir, { recursive: true });
+  for (const lib of libs) {
+    // copyFile follows the symlink: the soname file is what the loader opens.
+    await Deno.copyFile(lib.path, join(dir, lib.soname));
+    await Deno.chmod(join(dir, lib.soname), 0o755);
+  }
+  return libs.map((l) => l.soname);
 }
 
 /** What {@link stripDebug} did. */
@@ -556,14 +632,14 @@ export async function compileBytecode(info: PrefixInfo, stageDir: string): Promi
 }
 
 /**
- * Pack `bin/`, `include/` and `lib/` of `stageDir` into a deterministic .tgz
+ * Pack `bin/`, `include/` and `lib/` (or `options.dirs`) of `stageDir` into a deterministic .tgz
  * in `outDir` (GNU tar sorted by name, fixed mtime, root owner, `gzip -n`),
  * named after its sha256.
  */
 export async function packTarball(
   stageDir: string,
   outDir: string,
-  options: { version: string; stacks: string[]; sourceDateEpoch: number },
+  options: { version: string; stacks: string[]; sourceDateEpoch: number; dirs?: string[] },
 ): Promise<Packed> {
   await Deno.mkdir(outDir, { recursive: true });
   const outAbs = await Deno.realPath(outDir);
@@ -580,9 +656,7 @@ export async function packTarball(
       "--group=0",
       "--numeric-owner",
       "--mode=u+rw,go-w,a+rX",
-      "bin",
-      "include",
-      "lib",
+      ...(options.dirs ?? tarballDirs(false)),
     ],
     stdin: "null",
     stdout: "piped",
@@ -670,17 +744,23 @@ async function countPycs(root: string): Promise<number> {
  * both `python -m pip` and the `bin/pip` script.
  * @throws BuildpackError describing the first failed check
  */
-export async function verifyTarball(tarball: string, info: PrefixInfo): Promise<Verified> {
+export async function verifyTarball(
+  tarball: string,
+  info: PrefixInfo,
+  options: { cfLayout?: boolean; bundled?: string[] } = {},
+): Promise<Verified> {
   const scratch = await Deno.makeTempDir({ prefix: "python-dep-verify-" });
+  const bundled = options.bundled ?? [];
   try {
     const home = join(scratch, "elsewhere", "deps", "0", "python");
     await Deno.mkdir(home, { recursive: true });
     const listing = await run("tar", ["-tzf", tarball]);
     if (listing.code !== 0) throw fail(`Cannot list ${tarball}: ${listing.stderr.trim()}`);
     const tops = new Set(listing.stdout.split("\n").filter(Boolean).map((l) => l.split("/")[0]));
-    if ([...tops].sort().join(",") !== "bin,include,lib") {
+    const expected = tarballDirs(bundled.length > 0).join(", ");
+    if ([...tops].sort().join(", ") !== expected) {
       throw fail(
-        `${tarball} has top-level entries ${[...tops].join(", ")}; expected bin, include, lib.`,
+        `${tarball} has top-level entries ${[...tops].join(", ")}; expected ${expected}.`,
       );
     }
     const extracted = await run("tar", ["-xzf", tarball, "-C", home]);
@@ -733,8 +813,14 @@ export async function verifyTarball(tarball: string, info: PrefixInfo): Promise<
       }
       return facts;
     };
-    const facts = await check(join(home, "lib"));
-    await check(undefined);
+    // What the buildpack puts on LD_LIBRARY_PATH: deps/<IDX>/lib links to both.
+    const libPath = options.cfLayout
+      ? `${join(home, "lib")}:${join(home, "usr", "lib", multiarch(Deno.build.arch))}`
+      : join(home, "lib");
+    const facts = await check(libPath);
+    if (options.cfLayout) await checkNeedsLibraryPath(python, info.version, scratch);
+    else await check(undefined);
+    if (bundled.length) await checkTkinter(python, { libPath, home: realHome, bundled });
 
     const pip = await run(python, ["-m", "pip", "--version"], {
       env: pythonEnv(join(home, "lib")),
@@ -769,6 +855,44 @@ export async function verifyTarball(tarball: string, info: PrefixInfo): Promise<
     };
   } finally {
     await Deno.remove(scratch, { recursive: true }).catch(() => {});
+  }
+}
+
+/**
+ * A `--cf-layout` runtime has no RUNPATH: without `LD_LIBRARY_PATH` it must
+ * fail, or load the host's libpython (another version), never its own.
+ */
+async function checkNeedsLibraryPath(python: string, version: string, cwd: string): Promise<void> {
+  const r = await run(python, ["-c", "import platform; print(platform.python_version())"], {
+    env: pythonEnv(undefined),
+    cwd,
+  });
+  if (r.code === 0 && r.stdout.trim() === version) {
+    throw fail(
+      "The extracted --cf-layout runtime finds its own libpython without LD_LIBRARY_PATH: " +
+        "a RUNPATH was left in it.",
+    );
+  }
+}
+
+/** `import _tkinter` works and loads the bundled Tcl/Tk, not the build machine's. */
+async function checkTkinter(
+  python: string,
+  options: { libPath: string; home: string; bundled: string[] },
+): Promise<void> {
+  const script = "import _tkinter\nprint(open('/proc/self/maps').read())";
+  const r = await run(python, ["-c", script], { env: pythonEnv(options.libPath) });
+  if (r.code !== 0) {
+    throw fail(`import _tkinter fails in the extracted runtime:\n${(r.stderr || r.stdout).trim()}`);
+  }
+  const mapped = r.stdout.split("\n").map((l) => l.split(/\s+/).pop() ?? "");
+  for (const soname of options.bundled) {
+    const hits = mapped.filter((p) => p.endsWith("/" + soname));
+    if (!hits.length || hits.some((p) => !isInside(p, options.home))) {
+      throw fail(
+        `import _tkinter loaded ${hits.join(", ") || "no"} ${soname}, not the bundled copy.`,
+      );
+    }
   }
 }
 
@@ -815,14 +939,24 @@ export async function buildPythonDependency(options: BuildOptions): Promise<Buil
         humanBytes(staged.bytes)
       }) and ${staged.symlinks} symlinks (${secs("stage")})`,
     );
-    const moved = await timed("relocate", () => relocateStage(info, stageDir));
+    const cfLayout = options.cfLayout ?? false;
+    const moved = await timed("relocate", () => relocateStage(info, stageDir, { cfLayout }));
+    const runpaths = cfLayout
+      ? `Removed ${moved.removedRunpaths.length} RUNPATHs (CF layout: LD_LIBRARY_PATH finds libpython)`
+      : `Rewrote ${moved.runpaths.length} RUNPATHs to $ORIGIN (e.g. ` +
+        `${moved.runpaths.slice(0, 1).map((r) => `${r.path}: ${r.to}`).join("") || "none"})`;
     log.info(
-      `Rewrote ${moved.runpaths.length} RUNPATHs to $ORIGIN (e.g. ` +
-        `${moved.runpaths.slice(0, 1).map((r) => `${r.path}: ${r.to}`).join("") || "none"}), ` +
-        `${moved.shebangs.length} shebangs, ${moved.pkgconfig.length} pkg-config files (${
-          secs("relocate")
-        })`,
+      `${runpaths}, ${moved.shebangs.length} shebangs, ${moved.pkgconfig.length} pkg-config ` +
+        `files (${secs("relocate")})`,
     );
+    const bundled = cfLayout ? await timed("tk", () => bundleTkLibraries(info, stageDir)) : [];
+    if (cfLayout) {
+      log.info(
+        bundled.length
+          ? `Bundled ${bundled.join(", ")} for _tkinter in usr/lib/${multiarch(Deno.build.arch)}`
+          : "No _tkinter in this CPython: no Tcl/Tk libraries bundled",
+      );
+    }
     if (moved.created.length) log.info(`Created ${moved.created.join(", ")}`);
     for (const f of moved.foreignRunpaths) {
       log.warning(
@@ -849,12 +983,17 @@ export async function buildPythonDependency(options: BuildOptions): Promise<Buil
     const packed = await timed(
       "pack",
       () =>
-        packTarball(stageDir, options.outDir, { version: info.version, stacks, sourceDateEpoch }),
+        packTarball(stageDir, options.outDir, {
+          version: info.version,
+          stacks,
+          sourceDateEpoch,
+          dirs: tarballDirs(bundled.length > 0),
+        }),
     );
     log.info(`Packed ${packed.path} (${humanBytes(packed.size)}, ${secs("pack")})`);
     const verified = await timed("verify", async () => {
       try {
-        return await verifyTarball(packed.path, info);
+        return await verifyTarball(packed.path, info, { cfLayout, bundled });
       } catch (e) {
         await Deno.remove(packed.path).catch(() => {});
         throw e;
