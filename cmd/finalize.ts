@@ -12,6 +12,7 @@ import { runHook } from "../lib/stage/hooks.ts";
 import { stagingEnv } from "../lib/stage/staging_env.ts";
 import { writeProfileDir } from "../lib/stage/multi_supply.ts";
 import { writeMetadata } from "../lib/stage/metadata.ts";
+import { housekeeping } from "../lib/stage/housekeeping.ts";
 import { seconds, stagingElapsed } from "../lib/stage/timer.ts";
 import { pythonEnv } from "../lib/python/pip.ts";
 import { installedDistributions, sitePackagesDir } from "../lib/python/site_packages.ts";
@@ -33,7 +34,11 @@ export async function finalize(args: string[], log: Logger): Promise<number> {
   await runHook("post_compile", { buildDir: ctx.buildDir, env, log });
   await writeDefaultWebProcess(ctx, installed);
   await writeProfileDir(ctx.depsDir, ctx.profileDir!);
-  await writeMetadata(ctx.cacheDir, ctx.buildpackVersion);
+  await housekeeping(
+    log,
+    "write the cache metadata",
+    () => writeMetadata(ctx.cacheDir, ctx.buildpackVersion),
+  );
   const elapsed = await stagingElapsed(ctx.cacheDir, Date.now());
   log.step(`Python buildpack finished${elapsed === undefined ? "" : ` in ${seconds(elapsed)}`}`);
   return 0;

@@ -9,6 +9,7 @@ import { ownDepsDir, type StagingContext, stagingContext } from "../lib/stage/co
 import { checkStackSupported, loadManifest, type Manifest } from "../lib/manifest.ts";
 import { stagingEnv } from "../lib/stage/staging_env.ts";
 import { runHook } from "../lib/stage/hooks.ts";
+import { ignoredVariables, ignoredVariablesMessage } from "../lib/python/hostile_env.ts";
 import {
   choosePython,
   readRequiresPython,
@@ -25,7 +26,8 @@ import {
   planAppPackages,
 } from "../lib/python/app_packages.ts";
 import { writeLaunchFiles } from "../lib/stage/launch_files.ts";
-import { saveEnvironment } from "../lib/python/environment_cache.ts";
+import { save as saveEnvironment } from "../lib/python/environment_cache.ts";
+import { housekeeping } from "../lib/stage/housekeeping.ts";
 import { markStagingStart, seconds } from "../lib/stage/timer.ts";
 import { previousBuildpackVersion } from "../lib/stage/metadata.ts";
 import { dependenciesFor } from "../lib/manifest.ts";
@@ -36,10 +38,11 @@ import { writeStagingSbom } from "../lib/sbom.ts";
 export async function supply(args: string[], log: Logger): Promise<number> {
   const started = Date.now();
   const ctx = stagingContext("supply", args, log);
-  await markStagingStart(ctx.cacheDir, started);
+  await housekeeping(log, "note the staging start", () => markStagingStart(ctx.cacheDir, started));
   log.step(`Python Buildpack version ${ctx.buildpackVersion}`);
   const manifest = await checkStack(ctx);
   await warnBuildpackUpgrade(ctx);
+  warnIgnoredVariables(ctx);
   const env = stagingEnv(ctx.depsDir, Deno.env.toObject());
   await runHook("pre_compile", { buildDir: ctx.buildDir, env, log });
   await makeDepsDirs(ctx);
@@ -66,6 +69,7 @@ export async function supply(args: string[], log: Logger): Promise<number> {
     stack: ctx.stack,
     installer,
     log,
+    clean: cleanInstall(log),
   });
   const packages = await installAppPackages(packagesCtx, {
     plan,
@@ -81,16 +85,18 @@ export async function supply(args: string[], log: Logger): Promise<number> {
     buildpackVersion: ctx.buildpackVersion,
     nltkData: packages.nltkData,
   });
-  await saveEnvironment(ctx.cacheDir, join(depsIdxDir, "python"), {
-    schema: 1,
-    buildpackVersion: ctx.buildpackVersion,
-    stack: ctx.stack,
-    runtime: { version: python.version, sha256: python.sha256 },
-    fingerprint: packages.fingerprint,
-    runtimePackages: runtime.runtimePackages,
-    inputs: packages.inputs,
+  await housekeeping(log, "save the Python environment to the app cache", async () => {
+    const warning = await saveEnvironment(ctx.cacheDir, join(depsIdxDir, "python"), {
+      buildpackVersion: ctx.buildpackVersion,
+      stack: ctx.stack,
+      runtime: { version: python.version, sha256: python.sha256 },
+      fingerprint: packages.fingerprint,
+      runtimePackages: runtime.runtimePackages,
+      inputs: packages.inputs,
+    });
+    if (warning) log.warning(warning);
   });
-  await installer.pruneCache();
+  await housekeeping(log, "prune the app cache", () => installer.pruneCache());
   await writeSbom(ctx, python);
   log.info(
     `Python ${python.version} ready: runtime ${runtime.reused ? "reused" : "installed"}, ` +
@@ -114,6 +120,20 @@ async function checkStack(ctx: StagingContext): Promise<Manifest> {
   const manifest = await loadManifest(ctx.root, { depsDir: ctx.depsDir });
   checkStackSupported(manifest, ctx.stack);
   return manifest;
+}
+
+/** `BP_CLEAN_INSTALL`: ignore the cached environment for this staging. */
+function cleanInstall(log: Logger): boolean {
+  const value = (Deno.env.get("BP_CLEAN_INSTALL") ?? "").trim();
+  const clean = value !== "" && value !== "0" && value.toLowerCase() !== "false";
+  if (clean) log.info("BP_CLEAN_INSTALL is set: the cached Python environment is not reused");
+  return clean;
+}
+
+/** Say once which staging variables the buildpack's Python processes do not see. */
+function warnIgnoredVariables(ctx: StagingContext): void {
+  const message = ignoredVariablesMessage(ignoredVariables(Deno.env.toObject()));
+  if (message) ctx.log.warning(message);
 }
 
 async function warnBuildpackUpgrade(ctx: StagingContext): Promise<void> {

@@ -464,6 +464,16 @@ export function pipfileLockStale(recorded: string, actual: string): string {
     "run `pipenv lock` and push the new Pipfile.lock so that the app gets what Pipfile asks for.";
 }
 
+/** The runtime's pip cannot report what it installed (`pip install --report`). */
+export function pipTooOld(version: string, needed: string): BuildpackError {
+  return new BuildpackError(
+    `Could not update the reused Python environment: the runtime's pip ${version} is older than ` +
+      `${needed}, which the buildpack needs to tell what an install added (pip install --report).\n` +
+      "Set BP_PIP_VERSION=latest (`cf set-env <app> BP_PIP_VERSION latest`) to use the pip shipped " +
+      "with this buildpack, or restage with BP_CLEAN_INSTALL=1 for a fresh environment.",
+  );
+}
+
 /** `python -m nltk.downloader` failed for the ids in nltk.txt. `server` is redacted here. */
 export function nltkDownloadFailed(
   ids: string[],

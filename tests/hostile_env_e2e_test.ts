@@ -31,6 +31,11 @@ Deno.test(
     });
     try {
       const droplet = assertStaged(result);
+      assert.match(
+        result.log,
+        /\*\*WARNING\*\*\S* Ignoring [A-Z_, ]*PIP_TARGET[A-Z_, ]* for the buildpack's Python/,
+      );
+      assert.match(result.log, /Ignoring [A-Z_, ]*PYTHONPATH/);
       assert.deepEqual([...Deno.readDirSync(target)], [], "nothing was installed into PIP_TARGET");
       await withRunningApp(droplet, async (url, log) => {
         const hello = await get(url + "/");

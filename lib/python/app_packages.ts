@@ -116,6 +116,7 @@ export async function installAppPackages(
       }),
       log: ctx.log,
       scratchDir,
+      pythonVersion: options.pythonVersion,
     };
     const deps = { manifest: options.manifest, stack: ctx.stack, installer, scratchDir };
     await preparePip(hostEnv.BP_PIP_VERSION, { ...deps, pip });
@@ -125,8 +126,9 @@ export async function installAppPackages(
       env: hostEnv,
       pythonVersion: options.pythonVersion,
     });
-    const print = fingerprint(plan, { runtimeSha256: options.runtimeSha256, env: hostEnv });
-    const inputs = inputDigests(plan, hostEnv);
+    // What pip sees (earlier buildpacks' env/ files included, hostile variables not).
+    const print = fingerprint(plan, { runtimeSha256: options.runtimeSha256, env: pip.env });
+    const inputs = inputDigests(plan, pip.env);
     const action = await installPackages(plan, {
       pip,
       runtime: options.runtime,

@@ -1,108 +1,305 @@
 /**
- * Reusing the previous staging's Python environment (runtime plus installed
- * packages) from the app cache. The cache holds `python-env/` (a hard-linked
- * copy of `deps/<IDX>/python`) and `python-env.json` saying what made it.
+ * The one owner of the reused Python environment (runtime plus installed
+ * packages) in the app cache: {@link lookUp}, {@link restore}, {@link save},
+ * {@link forget}.
+ *
+ * The cache holds `python-env/` (a hard-linked copy of `deps/<IDX>/python`)
+ * with the record `python-env/.buildpack-env.json` inside it, written last.
+ * A save builds everything in a temporary sibling and renames it into place,
+ * so an interrupted or failed save never leaves a half tree with a record.
+ * The record carries a digest of the tree (every file with its size, every
+ * link with its target), checked after a restore together with a run of
+ * the interpreter: a damaged environment is a warning and a fresh install,
+ * never a failed staging or a broken droplet.
  * @module
  */
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { InputDigests } from "./install_plan.ts";
 
 /** What produced a cached environment. */
 export interface EnvironmentRecord {
   /** Record format. */
-  schema: 1;
+  schema: 2;
   /** Buildpack version that staged it. */
   buildpackVersion: string;
   /** Stack it was built for. */
   stack: string;
   /** The runtime dependency it started from. */
   runtime: { version: string; sha256: string };
-  /** Digest of the package inputs (requirements files, pip settings). */
+  /** Digest of the package inputs (requirements or lock files, pip settings). */
   fingerprint: string;
   /** Distributions the runtime itself shipped (never removed as unneeded). */
   runtimePackages: string[];
   /** Digests of each input, to tell the user what changed. */
-  inputs?: InputDigests;
+  inputs: InputDigests;
+  /** The saved tree: number of entries and digest of their listing (see {@link treeListing}). */
+  tree: { entries: number; digest: string };
+}
+
+/** What a staging wants to reuse. */
+export interface CacheKey {
+  /** This buildpack's version. */
+  buildpackVersion: string;
+  /** `CF_STACK`. */
+  stack: string;
+  /** The runtime chosen for this staging. */
+  runtime: { version: string; sha256: string };
 }
 
 const ENV_DIR = "python-env";
-const RECORD_FILE = "python-env.json";
+const RECORD_FILE = ".buildpack-env.json";
+/** Left by buildpack versions before the record moved into the tree. */
+const OLD_RECORD_FILE = "python-env.json";
 
-/** Why a cached environment can or cannot be reused. Pure. */
-export function reuseVerdict(
-  record: EnvironmentRecord | undefined,
-  want: { buildpackVersion: string; stack: string; runtime: { version: string; sha256: string } },
-): { reuse: boolean; reason: string } {
-  if (!record) return { reuse: false, reason: "no Python environment in the app cache" };
-  if (record.stack !== want.stack) {
-    return { reuse: false, reason: `the stack changed from ${record.stack} to ${want.stack}` };
-  }
-  if (record.buildpackVersion !== want.buildpackVersion) {
-    return {
-      reuse: false,
-      reason:
-        `the buildpack version changed from ${record.buildpackVersion} to ${want.buildpackVersion}`,
-    };
-  }
-  if (record.runtime.sha256 !== want.runtime.sha256) {
-    return {
-      reuse: false,
-      reason: record.runtime.version === want.runtime.version
-        ? `the python ${want.runtime.version} runtime was rebuilt`
-        : `python changed from ${record.runtime.version} to ${want.runtime.version}`,
-    };
-  }
-  return { reuse: true, reason: `same python ${want.runtime.version} runtime` };
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** The record of the cached environment, if one is complete. */
-export async function readRecord(cacheDir: string): Promise<EnvironmentRecord | undefined> {
+function isDigestMap(value: unknown): value is Record<string, string> {
+  return isObject(value) && Object.values(value).every((v) => typeof v === "string");
+}
+
+/**
+ * The record in `text`, or undefined for anything not exactly shaped like
+ * one (other schema, nulls, wrong types): such a cache is not usable. Pure.
+ */
+export function parseRecord(text: string): EnvironmentRecord | undefined {
+  let r: unknown;
   try {
-    const record = JSON.parse(await Deno.readTextFile(join(cacheDir, RECORD_FILE)));
-    await Deno.stat(join(cacheDir, ENV_DIR, "bin"));
-    return record?.schema === 1 ? record as EnvironmentRecord : undefined;
+    r = JSON.parse(text);
   } catch {
     return undefined;
   }
+  if (!isObject(r) || r.schema !== 2) return undefined;
+  const runtime = r.runtime;
+  const inputs = r.inputs;
+  const tree = r.tree;
+  const ok = typeof r.buildpackVersion === "string" && typeof r.stack === "string" &&
+    isObject(runtime) && typeof runtime.version === "string" &&
+    typeof runtime.sha256 === "string" && typeof r.fingerprint === "string" &&
+    Array.isArray(r.runtimePackages) && r.runtimePackages.every((p) => typeof p === "string") &&
+    isObject(inputs) && isDigestMap(inputs.files) && isDigestMap(inputs.settings) &&
+    isObject(tree) && typeof tree.entries === "number" && typeof tree.digest === "string";
+  return ok ? r as unknown as EnvironmentRecord : undefined;
 }
 
-async function copyTree(from: string, to: string, hardlink: boolean): Promise<void> {
-  const res = await new Deno.Command("cp", {
-    args: [hardlink ? "-al" : "-a", from, to],
-    stderr: "piped",
-  }).output();
-  if (!res.success) throw new Error(`cp ${from} ${to}: ${new TextDecoder().decode(res.stderr)}`);
-}
-
-/** Move the cached environment to `pythonDir` (copy when on another filesystem). */
-export async function restoreEnvironment(cacheDir: string, pythonDir: string): Promise<void> {
-  const from = join(cacheDir, ENV_DIR);
-  try {
-    await Deno.rename(from, pythonDir);
-  } catch {
-    await copyTree(from, pythonDir, false);
+/**
+ * Every reason the cached environment cannot be reused (empty: it can). Pure.
+ * @param options.clean `BP_CLEAN_INSTALL` asks for a fresh environment
+ */
+export function reuseReasons(
+  record: EnvironmentRecord | undefined,
+  want: CacheKey,
+  options: { clean?: boolean } = {},
+): string[] {
+  const reasons: string[] = [];
+  if (options.clean) reasons.push("BP_CLEAN_INSTALL is set");
+  if (!record) return [...reasons, "no usable Python environment in the app cache"];
+  if (record.stack !== want.stack) {
+    reasons.push(`the stack changed from ${record.stack} to ${want.stack}`);
   }
-  await Deno.remove(join(cacheDir, RECORD_FILE)).catch(() => {});
+  if (record.buildpackVersion !== want.buildpackVersion) {
+    reasons.push(
+      `the buildpack version changed from ${record.buildpackVersion} to ${want.buildpackVersion}`,
+    );
+  }
+  if (record.runtime.sha256 !== want.runtime.sha256) {
+    reasons.push(
+      record.runtime.version === want.runtime.version
+        ? `the python ${want.runtime.version} runtime was rebuilt`
+        : `python changed from ${record.runtime.version} to ${want.runtime.version}`,
+    );
+  }
+  return reasons;
 }
 
-/** Forget the cached environment (it is stale or was restored). */
-export async function dropEnvironment(cacheDir: string): Promise<void> {
-  await Deno.remove(join(cacheDir, ENV_DIR), { recursive: true }).catch(() => {});
-  await Deno.remove(join(cacheDir, RECORD_FILE)).catch(() => {});
+/** The cached environment's record and every reason it cannot be reused. */
+export async function lookUp(
+  cacheDir: string,
+  want: CacheKey & { clean?: boolean },
+): Promise<{ record?: EnvironmentRecord; reasons: string[] }> {
+  let record: EnvironmentRecord | undefined;
+  try {
+    record = parseRecord(await Deno.readTextFile(join(cacheDir, ENV_DIR, RECORD_FILE)));
+  } catch {
+    record = undefined;
+  }
+  return { record, reasons: reuseReasons(record, want, { clean: want.clean }) };
 }
 
-/** Save `pythonDir` into the cache with hard links (cheap), then its record. */
-export async function saveEnvironment(
+/**
+ * The listing a tree digest is made of: `f <size> <path>`, `l <path> <target>`,
+ * `d <path>`, sorted; `__pycache__` dirs and the record are left out
+ * (bytecode is rewritten by any run of the interpreter).
+ */
+export async function treeListing(dir: string): Promise<string[]> {
+  const out = await new Deno.Command("find", {
+    args: [
+      ".",
+      "-name",
+      "__pycache__",
+      "-prune",
+      "-o",
+      "-name",
+      RECORD_FILE,
+      "-prune",
+      "-o",
+      "-type",
+      "f",
+      "-printf",
+      "f %s %P\\n",
+      "-o",
+      "-type",
+      "l",
+      "-printf",
+      "l %P %l\\n",
+      "-o",
+      "-type",
+      "d",
+      "-printf",
+      "d %P\\n",
+    ],
+    cwd: dir,
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+  }).output();
+  if (!out.success) {
+    throw new Error(`find in ${dir}: ${new TextDecoder().decode(out.stderr).trim()}`);
+  }
+  return new TextDecoder().decode(out.stdout).split("\n").filter(Boolean).sort();
+}
+
+/** Number of entries and digest of a tree's listing. */
+export async function treeSummary(dir: string): Promise<{ entries: number; digest: string }> {
+  const listing = await treeListing(dir);
+  return {
+    entries: listing.length,
+    digest: createHash("sha256").update(listing.join("\n")).digest("hex"),
+  };
+}
+
+/** Whether the runtime in `pythonDir` starts (isolated from the environment). */
+async function interpreterRuns(pythonDir: string): Promise<boolean> {
+  const lib = [join(pythonDir, "lib"), join(pythonDir, "usr", "lib", "x86_64-linux-gnu")];
+  try {
+    const out = await new Deno.Command(join(pythonDir, "bin", "python3"), {
+      args: ["-I", "-c", "import encodings, site, sys; sys.exit(0)"],
+      clearEnv: true,
+      env: { PATH: "/usr/bin:/bin", LD_LIBRARY_PATH: lib.join(":"), LANG: "C.UTF-8" },
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    return out.success;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Move the cached environment to `pythonDir` (copy when on another
+ * filesystem) and check it against its record: the tree as saved and an
+ * interpreter that runs. When it is damaged, `pythonDir` is removed and the
+ * reason returned (the caller warns and installs afresh).
+ */
+export async function restore(
   cacheDir: string,
   pythonDir: string,
   record: EnvironmentRecord,
-): Promise<void> {
-  await dropEnvironment(cacheDir);
-  await Deno.mkdir(cacheDir, { recursive: true });
+): Promise<{ ok: true } | { ok: false; reason: string }> {
+  const from = join(cacheDir, ENV_DIR);
   try {
-    await copyTree(pythonDir, join(cacheDir, ENV_DIR), true);
-  } catch {
-    await copyTree(pythonDir, join(cacheDir, ENV_DIR), false);
+    await Deno.remove(pythonDir, { recursive: true }).catch(() => {});
+    try {
+      await Deno.rename(from, pythonDir);
+    } catch {
+      await copyTree(from, pythonDir, { hardlink: false });
+      await forget(cacheDir);
+    }
+    await Deno.remove(join(pythonDir, RECORD_FILE)).catch(() => {});
+    const tree = await treeSummary(pythonDir);
+    let reason: string | undefined;
+    if (tree.digest !== record.tree.digest) {
+      reason = `its files differ from what was saved (${tree.entries} entries, ` +
+        `${record.tree.entries} saved)`;
+    } else if (!(await interpreterRuns(pythonDir))) {
+      reason = "its python3 does not start";
+    }
+    if (reason === undefined) return { ok: true };
+    await Deno.remove(pythonDir, { recursive: true }).catch(() => {});
+    return { ok: false, reason };
+  } catch (error) {
+    await Deno.remove(pythonDir, { recursive: true }).catch(() => {});
+    return { ok: false, reason: `it could not be restored (${(error as Error).message})` };
   }
-  await Deno.writeTextFile(join(cacheDir, RECORD_FILE), JSON.stringify(record, null, 2) + "\n");
+}
+
+/** Forget the cached environment (stale, damaged, or restored by a copy). */
+export async function forget(cacheDir: string): Promise<void> {
+  await Deno.remove(join(cacheDir, ENV_DIR), { recursive: true }).catch(() => {});
+  await Deno.remove(join(cacheDir, OLD_RECORD_FILE)).catch(() => {});
+}
+
+async function copyTree(from: string, to: string, options: { hardlink: boolean }): Promise<void> {
+  const res = await new Deno.Command("cp", {
+    args: [options.hardlink ? "-al" : "-a", from, to],
+    stdout: "null",
+    stderr: "piped",
+    stdin: "null",
+  }).output();
+  if (!res.success) {
+    throw new Error(`cp ${from} ${to}: ${new TextDecoder().decode(res.stderr).trim()}`);
+  }
+}
+
+/** Temporary trees of saves that were interrupted (killed between their renames). */
+async function removeLeftovers(cacheDir: string): Promise<void> {
+  for await (const e of Deno.readDir(cacheDir)) {
+    if (e.name.startsWith(`${ENV_DIR}.tmp-`) || e.name.startsWith(`${ENV_DIR}.old-`)) {
+      await Deno.remove(join(cacheDir, e.name), { recursive: true }).catch(() => {});
+    }
+  }
+}
+
+/**
+ * Save `pythonDir` as the cached environment, atomically: a hard-linked copy
+ * (a full copy when links fail) is built in a temporary sibling, its record
+ * written last inside it, then renamed over the previous one. Returns a
+ * warning text instead of throwing: a failed save must not fail a staging
+ * whose droplet is complete.
+ */
+export async function save(
+  cacheDir: string,
+  pythonDir: string,
+  record: Omit<EnvironmentRecord, "schema" | "tree">,
+): Promise<string | undefined> {
+  const tmp = join(cacheDir, `${ENV_DIR}.tmp-${crypto.randomUUID().slice(0, 8)}`);
+  const old = join(cacheDir, `${ENV_DIR}.old-${crypto.randomUUID().slice(0, 8)}`);
+  try {
+    await Deno.mkdir(cacheDir, { recursive: true });
+    await removeLeftovers(cacheDir);
+    try {
+      await copyTree(pythonDir, tmp, { hardlink: true });
+    } catch {
+      // cp -al may have made part of the tree: start the full copy from nothing.
+      await Deno.remove(tmp, { recursive: true }).catch(() => {});
+      await copyTree(pythonDir, tmp, { hardlink: false });
+    }
+    const full: EnvironmentRecord = { schema: 2, ...record, tree: await treeSummary(tmp) };
+    await Deno.writeTextFile(join(tmp, RECORD_FILE), JSON.stringify(full, null, 2) + "\n");
+    const target = join(cacheDir, ENV_DIR);
+    const hadOld = await Deno.rename(target, old).then(() => true, () => false);
+    await Deno.rename(tmp, target);
+    if (hadOld) await Deno.remove(old, { recursive: true }).catch(() => {});
+    await Deno.remove(join(cacheDir, OLD_RECORD_FILE)).catch(() => {});
+    return undefined;
+  } catch (error) {
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+    await Deno.remove(old, { recursive: true }).catch(() => {});
+    return `Could not save the Python environment to the app cache (${
+      (error as Error).message
+    }); the next staging installs it afresh`;
+  }
 }

@@ -17,6 +17,7 @@ import { projectPlan } from "./managers/project.ts";
 import { uvPlan } from "./managers/uv.ts";
 import { poetryPlan } from "./managers/poetry.ts";
 import { fileKind, readAppText } from "../app_files.ts";
+import type { NamedRequirement } from "./required_set.ts";
 import { appFileNotRegular } from "../errors.ts";
 
 /** One `pip install` run of a plan. */
@@ -54,6 +55,12 @@ export interface InstallPlan {
    * app; paths relative to it.
    */
   files?: { path: string; text: string }[];
+  /**
+   * The top-level requirements of a plan without a lock: named ones, and
+   * whether some lines name no project (paths, URLs, `-e`), whose
+   * distributions pip reports or `direct_url.json` marks.
+   */
+  roots?: { named: NamedRequirement[]; unnamed: boolean };
   /**
    * Lock files name every distribution to install: a restage removes any
    * other (except what the runtime shipped). Without it the set is resolved.

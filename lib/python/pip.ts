@@ -8,7 +8,10 @@
 import { dirname, join } from "node:path";
 import type { Logger } from "../log.ts";
 import { run } from "../process.ts";
-import { pipFailed, vendoredInstallFailed } from "../errors.ts";
+import { pipFailed, pipTooOld, vendoredInstallFailed } from "../errors.ts";
+import { installedRequirements, type NamedRequirement, requiredClosure } from "./required_set.ts";
+import { linuxEnvironment } from "./pep508.ts";
+import { compareVersions } from "./version.ts";
 import { installedDistributions, normalizeName } from "./site_packages.ts";
 import type { InstallPlan, PipInstall } from "./install_plan.ts";
 import { BUILD_BACKENDS, missingDistributions } from "./vendor.ts";
@@ -29,6 +32,8 @@ export interface PipContext {
   log: Logger;
   /** Scratch dir outside the app for rewritten requirements files (see {@link writeRewritten}). */
   scratchDir?: string;
+  /** The staged Python's full version (`3.11.7`), for markers. */
+  pythonVersion?: string;
 }
 
 const STAGING_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
@@ -181,38 +186,58 @@ export async function installFresh(ctx: PipContext, plan: InstallPlan): Promise<
   await runInstalls(ctx, plan);
 }
 
-/** Names pip would install for `plan` on an empty environment (a dry-run resolution). */
-async function requiredDistributions(ctx: PipContext, plan: InstallPlan): Promise<Set<string>> {
-  if (plan.lockedNames) return new Set(plan.lockedNames);
-  const names = new Set<string>();
-  for (const install of plan.installs) {
+/** The oldest pip whose `install --report` the incremental install reads. */
+export const REPORT_PIP = "22.2";
+
+/** The version of pip installed in `sitePackages`, if any. */
+export function pipVersion(sitePackages: string): string | undefined {
+  try {
+    for (const e of Deno.readDirSync(sitePackages)) {
+      const m = e.name.match(/^pip-([^-]+)\.dist-info$/);
+      if (m) return m[1];
+    }
+  } catch { /* none */ }
+  return undefined;
+}
+
+/** Run the plan's pip installs, each with `--report`; returns what pip said was requested. */
+async function runInstallsReported(
+  ctx: PipContext,
+  plan: InstallPlan,
+  options: { onlyLocal?: boolean },
+): Promise<Set<string>> {
+  const local = plan.installs.filter((i) => i.local);
+  const runs = options.onlyLocal && local.length ? local : plan.installs;
+  const requested = new Set<string>();
+  for (const install of runs) {
     const report = join(ctx.depsIdxDir, `.pip-report-${crypto.randomUUID().slice(0, 8)}.json`);
     try {
-      await pip(ctx, plan, {
-        args: [
-          ...installArgs(ctx, plan, install),
-          "--dry-run",
-          "--ignore-installed",
-          "--quiet",
-          "--report",
-          report,
-        ],
-        quiet: true,
-      });
+      await pip(ctx, plan, { args: [...installArgs(ctx, plan, install), "--report", report] });
       const data = JSON.parse(await Deno.readTextFile(report));
-      for (const i of data.install ?? []) names.add(normalizeName(i.metadata.name));
+      for (const item of data.install ?? []) {
+        if (item.requested && item.metadata?.name) requested.add(normalizeName(item.metadata.name));
+      }
     } finally {
       await Deno.remove(report).catch(() => {});
     }
   }
-  return names;
+  return requested;
+}
+
+/** The staged CPython's full version for markers (`3.11.7`), from the context or the layout. */
+function stagedVersion(ctx: PipContext, sitePackages: string): string {
+  if (ctx.pythonVersion) return ctx.pythonVersion;
+  const minor = sitePackages.match(/python(\d+\.\d+)/)?.[1] ?? "3.13";
+  return `${minor}.0`;
 }
 
 /**
- * Bring a reused environment in line with changed requirements: remove the
- * distributions no longer required (keeping what the runtime shipped), then
- * let pip install only what is missing or at another version. A lock names
- * the required set itself; otherwise pip resolves it with a dry run.
+ * Bring a reused environment in line with changed requirements: let pip
+ * install only what is missing or at another version, then remove the
+ * distributions nothing requires any more (never what the runtime shipped).
+ * A lock names the required set itself; otherwise it is what the top-level
+ * requirements reach through the installed metadata.
+ * @throws BuildpackError when the runtime's pip is too old to report what it installed
  */
 export async function installIncremental(
   ctx: PipContext,
@@ -224,9 +249,44 @@ export async function installIncremental(
     onlyLocal?: boolean;
   },
 ): Promise<{ removed: string[] }> {
-  const required = plan.hasRequirements
-    ? await requiredDistributions(ctx, plan)
-    : new Set<string>();
+  let required: Set<string> | undefined;
+  if (!plan.hasRequirements) {
+    required = new Set();
+  } else if (plan.lockedNames) {
+    await runInstalls(ctx, plan, { onlyLocal: options.onlyLocal });
+    required = new Set(plan.lockedNames);
+  } else {
+    const version = pipVersion(options.sitePackages);
+    if (version !== undefined && compareVersions(version, REPORT_PIP) < 0) {
+      throw pipTooOld(version, REPORT_PIP);
+    }
+    const requested = await runInstallsReported(ctx, plan, { onlyLocal: options.onlyLocal });
+    const installed = await installedRequirements(options.sitePackages);
+    const roots: NamedRequirement[] = [
+      ...(plan.roots?.named ?? []),
+      ...[...requested].map((name) => ({ name, extras: [] })),
+      ...(plan.roots?.unnamed
+        ? [...installed].filter(([, d]) => d.direct).map(([name]) => ({ name, extras: [] }))
+        : []),
+    ];
+    const missing = (plan.roots?.named ?? []).filter((r) => !installed.has(r.name));
+    if (roots.length === 0 || missing.length) {
+      ctx.log.info(
+        "Not removing packages: could not tell what the requirements need " +
+          `(${
+            missing.length
+              ? `${missing.map((m) => m.name).join(", ")} not installed`
+              : "no top-level requirement named"
+          })`,
+      );
+      return { removed: [] };
+    }
+    required = requiredClosure(
+      roots,
+      installed,
+      linuxEnvironment(stagedVersion(ctx, options.sitePackages)),
+    );
+  }
   const keep = new Set([
     ...options.runtimePackages,
     "pip",
@@ -235,11 +295,10 @@ export async function installIncremental(
     ...(plan.vendorSdists ? BUILD_BACKENDS : []),
   ]);
   const removed = installedDistributions(options.sitePackages)
-    .filter((name) => !required.has(name) && !keep.has(name));
+    .filter((name) => !required!.has(name) && !keep.has(name));
   if (removed.length) {
     ctx.log.info(`Removing packages no longer required: ${removed.join(", ")}`);
     await runPip(ctx, ["uninstall", "--yes", "--quiet", ...removed]);
   }
-  if (plan.hasRequirements) await runInstalls(ctx, plan, { onlyLocal: options.onlyLocal });
   return { removed };
 }

@@ -59,10 +59,12 @@ export function logicalLines(text: string): string[] {
 const INCLUDE = /^(?:-r|--requirement|-c|--constraint)(?:\s*=\s*|\s+)?(\S+)$/;
 
 /** The `-r`/`-c` lines of a requirements file with their line numbers. Pure. */
-export function includeLines(text: string): { line: number; include: string }[] {
+export function includeLines(
+  text: string,
+): { line: number; include: string; constraint: boolean }[] {
   return numberedLines(text).flatMap(({ line, text }) => {
     const m = text.match(INCLUDE);
-    return m ? [{ line, include: m[1] }] : [];
+    return m ? [{ line, include: m[1], constraint: /^(-c|--constraint)/.test(text) }] : [];
   });
 }
 
@@ -102,6 +104,8 @@ export interface RequirementFile {
   text: string;
   /** What it says. */
   summary: RequirementsSummary;
+  /** It was reached through `-c`: its lines constrain versions but require nothing. */
+  constraint: boolean;
 }
 
 /**
@@ -126,14 +130,19 @@ export async function requirementFiles(
 ): Promise<RequirementFile[]> {
   const seen = new Set<string>();
   const out: RequirementFile[] = [];
-  const visit = async (rel: string, chain: string[], line: number): Promise<void> => {
+  const visit = async (
+    rel: string,
+    chain: string[],
+    line: number,
+    constraint: boolean,
+  ): Promise<void> => {
     if (chain.includes(rel)) throw requirementIncludeLoop([...chain, rel], line);
     if (seen.has(rel)) return;
     seen.add(rel);
     const text = await readAppText(appDir, rel, { optional: chain.length === 0 });
     if (text === undefined) return;
     const summary = summarizeRequirements(text);
-    out.push({ path: rel, text, summary });
+    out.push({ path: rel, text, summary, constraint });
     for (const inc of includeLines(text)) {
       const target = includedPath(rel, inc.include);
       if (target === undefined) continue;
@@ -141,9 +150,9 @@ export async function requirementFiles(
         throw requirementIncludeOutside(rel, inc);
       }
       if (!(await pathExists(join(appDir, target)))) throw requirementIncludeMissing(rel, inc);
-      await visit(target, [...chain, rel], inc.line);
+      await visit(target, [...chain, rel], inc.line, constraint || inc.constraint);
     }
   };
-  await visit(normalize(file), [], 0);
+  await visit(normalize(file), [], 0, false);
   return out;
 }

@@ -73,8 +73,8 @@ Deno.test("numberedLines keeps the line each logical line starts on", () => {
     { line: 5, text: "-r x.txt" },
   ]);
   assert.deepEqual(includeLines("a\n-c c.txt\n--requirement=b.txt\n"), [
-    { line: 2, include: "c.txt" },
-    { line: 3, include: "b.txt" },
+    { line: 2, include: "c.txt", constraint: true },
+    { line: 3, include: "b.txt", constraint: false },
   ]);
 });
 

@@ -9,13 +9,7 @@ import { join, relative } from "node:path";
 import type { Dependency } from "../manifest.ts";
 import type { DependencyInstaller } from "../deps/install.ts";
 import type { Logger } from "../log.ts";
-import {
-  dropEnvironment,
-  type EnvironmentRecord,
-  readRecord,
-  restoreEnvironment,
-  reuseVerdict,
-} from "./environment_cache.ts";
+import { type EnvironmentRecord, forget, lookUp, restore } from "./environment_cache.ts";
 import { installedDistributions, sitePackagesDir } from "./site_packages.ts";
 
 /** How the runtime got into place. */
@@ -38,26 +32,36 @@ export async function installRuntime(
     stack: string;
     installer: DependencyInstaller;
     log: Logger;
+    /** `BP_CLEAN_INSTALL`: do not reuse the cached environment this time. */
+    clean?: boolean;
   },
 ): Promise<RuntimeResult> {
   const { log, cacheDir } = options;
   const pythonDir = join(options.depsIdxDir, "python");
   log.step(`Installing python ${dep.version}`);
-  const previous = await readRecord(cacheDir);
-  const verdict = reuseVerdict(previous, {
+  const { record, reasons } = await lookUp(cacheDir, {
     buildpackVersion: options.buildpackVersion,
     stack: options.stack,
     runtime: { version: dep.version, sha256: dep.sha256 },
+    clean: options.clean,
   });
   await Deno.remove(pythonDir, { recursive: true }).catch(() => {});
-  if (verdict.reuse && previous) {
-    await restoreEnvironment(cacheDir, pythonDir);
-    options.installer.keep(dep);
-    log.info(`Reusing the Python environment from the previous staging (${verdict.reason})`);
-    return { reused: true, previous, runtimePackages: previous.runtimePackages };
+  if (record && reasons.length === 0) {
+    const restored = await restore(cacheDir, pythonDir, record);
+    if (restored.ok) {
+      options.installer.keep(dep);
+      log.info(
+        `Reusing the Python environment from the previous staging (same python ${dep.version} runtime)`,
+      );
+      return { reused: true, previous: record, runtimePackages: record.runtimePackages };
+    }
+    log.warning(
+      `The cached Python environment is damaged: ${restored.reason}. Installing it afresh.`,
+    );
+  } else if (record || options.clean) {
+    log.info(`Not reusing the cached Python environment: ${reasons.join("; ")}`);
   }
-  if (previous) log.info(`Not reusing the cached Python environment: ${verdict.reason}`);
-  await dropEnvironment(cacheDir);
+  await forget(cacheDir);
   await options.installer.install(dep, pythonDir);
   const sp = sitePackagesDir(pythonDir);
   return { reused: false, runtimePackages: sp ? installedDistributions(sp) : [] };

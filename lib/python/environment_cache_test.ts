@@ -1,0 +1,133 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import {
+  type CacheKey,
+  lookUp,
+  parseRecord,
+  restore,
+  reuseReasons,
+  save,
+  treeSummary,
+} from "./environment_cache.ts";
+
+const KEY: CacheKey = {
+  buildpackVersion: "1.0.0",
+  stack: "cflinuxfs4",
+  runtime: { version: "3.11.7", sha256: "a".repeat(64) },
+};
+
+const RECORD = {
+  buildpackVersion: "1.0.0",
+  stack: "cflinuxfs4",
+  runtime: { version: "3.11.7", sha256: "a".repeat(64) },
+  fingerprint: "f",
+  runtimePackages: ["pip"],
+  inputs: { files: { "requirements.txt": "d" }, settings: {} },
+};
+
+Deno.test("parseRecord: anything not shaped exactly like a record is no usable cache", () => {
+  const good = { schema: 2, ...RECORD, tree: { entries: 3, digest: "x" } };
+  assert.ok(parseRecord(JSON.stringify(good)));
+  for (
+    const bad of [
+      "",
+      "null",
+      "[]",
+      JSON.stringify({ ...good, schema: 1 }),
+      JSON.stringify({ ...good, runtime: null }),
+      JSON.stringify({ ...good, fingerprint: null }),
+      JSON.stringify({ ...good, inputs: { files: null, settings: {} } }),
+      JSON.stringify({ ...good, runtimePackages: [1] }),
+      JSON.stringify({ ...good, tree: undefined }),
+    ]
+  ) {
+    assert.equal(parseRecord(bad), undefined, bad);
+  }
+});
+
+Deno.test("reuseReasons lists every reason, not only the first", () => {
+  const record = { schema: 2 as const, ...RECORD, tree: { entries: 1, digest: "x" } };
+  assert.deepEqual(reuseReasons(record, KEY), []);
+  assert.deepEqual(
+    reuseReasons(record, {
+      buildpackVersion: "2.0.0",
+      stack: "cflinuxfs5",
+      runtime: { version: "3.12.1", sha256: "b".repeat(64) },
+    }, { clean: true }),
+    [
+      "BP_CLEAN_INSTALL is set",
+      "the stack changed from cflinuxfs4 to cflinuxfs5",
+      "the buildpack version changed from 1.0.0 to 2.0.0",
+      "python changed from 3.11.7 to 3.12.1",
+    ],
+  );
+  assert.deepEqual(reuseReasons(undefined, KEY), ["no usable Python environment in the app cache"]);
+});
+
+async function fakeRuntime(dir: string): Promise<void> {
+  await Deno.mkdir(join(dir, "bin"), { recursive: true });
+  await Deno.mkdir(join(dir, "lib", "python3.11", "site-packages", "flask"), { recursive: true });
+  await Deno.writeTextFile(join(dir, "lib", "python3.11", "site-packages", "flask", "app.py"), "x");
+  // A stand-in interpreter (a shell script): restore only needs it to start.
+  await Deno.writeTextFile(join(dir, "bin", "python3"), "#!/bin/sh\nexit 0\n");
+  await Deno.chmod(join(dir, "bin", "python3"), 0o755);
+  await Deno.symlink("python3", join(dir, "bin", "python"));
+}
+
+Deno.test("save is atomic and restore checks the tree and the interpreter", async () => {
+  const root = await Deno.makeTempDir({ prefix: "env-cache-" });
+  try {
+    const cache = join(root, "cache");
+    const python = join(root, "deps", "python");
+    await fakeRuntime(python);
+    assert.equal(await save(cache, python, RECORD), undefined);
+    const names = [...Deno.readDirSync(cache)].map((e) => e.name);
+    assert.deepEqual(names, ["python-env"], "no temporary trees are left");
+    const { record, reasons } = await lookUp(cache, KEY);
+    assert.deepEqual(reasons, []);
+    assert.equal(record?.tree.digest, (await treeSummary(python)).digest);
+
+    // A healthy restore.
+    const target = join(root, "restored");
+    assert.deepEqual(await restore(cache, target, record!), { ok: true });
+    assert.ok(Deno.statSync(join(target, "bin", "python3")).isFile);
+
+    // A cache that lost a file is damaged: the caller installs afresh.
+    assert.equal(await save(cache, target, RECORD), undefined);
+    await Deno.remove(
+      join(cache, "python-env", "lib", "python3.11", "site-packages", "flask", "app.py"),
+    );
+    const damaged = await restore(cache, join(root, "again"), (await lookUp(cache, KEY)).record!);
+    assert.equal(damaged.ok, false);
+    assert.match((damaged as { reason: string }).reason, /files differ from what was saved/);
+
+    // An emptied interpreter is damaged too, even with the same listing size.
+    await fakeRuntime(join(root, "third"));
+    assert.equal(await save(cache, join(root, "third"), RECORD), undefined);
+    await Deno.writeTextFile(join(cache, "python-env", "bin", "python3"), "#!/bin/sh\nexit 1\n");
+    const broken = await restore(cache, join(root, "fourth"), (await lookUp(cache, KEY)).record!);
+    assert.equal(broken.ok, false);
+    assert.match((broken as { reason: string }).reason, /python3 does not start/);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("a save that cannot write warns instead of throwing and leaves no record", async () => {
+  const root = await Deno.makeTempDir({ prefix: "env-cache-" });
+  try {
+    const python = join(root, "python");
+    await fakeRuntime(python);
+    // The cache path is a file: nothing can be created under it.
+    const cache = join(root, "cache");
+    await Deno.writeTextFile(cache, "not a dir");
+    const warning = await save(cache, python, RECORD);
+    assert.match(warning ?? "", /Could not save the Python environment to the app cache/);
+    const fresh = join(root, "cache2");
+    await Deno.mkdir(join(fresh, "python-env.tmp-dead"), { recursive: true });
+    assert.equal(await save(fresh, python, RECORD), undefined);
+    assert.deepEqual([...Deno.readDirSync(fresh)].map((e) => e.name), ["python-env"]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
