@@ -13,6 +13,7 @@ import { stagingEnv } from "../lib/stage/staging_env.ts";
 import { writeProfileDir } from "../lib/stage/multi_supply.ts";
 import { writeMetadata } from "../lib/stage/metadata.ts";
 import { housekeeping } from "../lib/stage/housekeeping.ts";
+import { summaryLines, takeSupplySummary, timed } from "../lib/stage/summary.ts";
 import { seconds, stagingElapsed } from "../lib/stage/timer.ts";
 import { pythonEnv } from "../lib/python/pip.ts";
 import { installedDistributions, sitePackagesDir } from "../lib/python/site_packages.ts";
@@ -22,16 +23,22 @@ import { defaultWebProcess, findWsgiModules, launchYaml } from "../lib/stage/web
 /** The finalize phase. */
 export async function finalize(args: string[], log: Logger): Promise<number> {
   const ctx = stagingContext("finalize", args, log);
+  const steps: [string, number][] = [];
   const env = stagingEnv(ctx.depsDir, Deno.env.toObject());
   const installed = installedPackages(ctx);
-  await collectStatic({
-    buildDir: ctx.buildDir,
-    pythonDir: join(ownDepsDir(ctx), "python"),
-    djangoInstalled: installed.includes("django"),
-    env: appPythonEnv(ctx, env),
-    log,
-  });
-  await runHook("post_compile", { buildDir: ctx.buildDir, env, log });
+  await timed(steps, "collectstatic", () =>
+    collectStatic({
+      buildDir: ctx.buildDir,
+      pythonDir: join(ownDepsDir(ctx), "python"),
+      djangoInstalled: installed.includes("django"),
+      env: appPythonEnv(ctx, env),
+      log,
+    }));
+  await timed(
+    steps,
+    "post_compile hook",
+    () => runHook("post_compile", { buildDir: ctx.buildDir, env, log }),
+  );
   await writeDefaultWebProcess(ctx, installed);
   await writeProfileDir(ctx.depsDir, ctx.profileDir!);
   await housekeeping(
@@ -39,9 +46,20 @@ export async function finalize(args: string[], log: Logger): Promise<number> {
     "write the cache metadata",
     () => writeMetadata(ctx.cacheDir, ctx.buildpackVersion),
   );
+  await printSummary(ctx, steps);
   const elapsed = await stagingElapsed(ctx.cacheDir, Date.now());
   log.step(`Python buildpack finished${elapsed === undefined ? "" : ` in ${seconds(elapsed)}`}`);
   return 0;
+}
+
+/** Where the staging time went and what the cache gave (supply's part noted in the cache). */
+async function printSummary(ctx: StagingContext, steps: [string, number][]): Promise<void> {
+  const supplied = await takeSupplySummary(ctx.cacheDir);
+  if (!supplied) return;
+  const lines = summaryLines(supplied, steps)
+    .map((l) => l.replace("deps/<IDX>", `deps/${ctx.depsIdx}`));
+  ctx.log.step("Staging summary");
+  for (const line of lines) ctx.log.info(line);
 }
 
 function installedPackages(ctx: StagingContext): string[] {

@@ -28,6 +28,8 @@ import {
 import { writeLaunchFiles } from "../lib/stage/launch_files.ts";
 import { save as saveEnvironment } from "../lib/python/environment_cache.ts";
 import { housekeeping } from "../lib/stage/housekeeping.ts";
+import { noteSupplySummary, timed, treeBytes } from "../lib/stage/summary.ts";
+import { installedDistributions, sitePackagesDir } from "../lib/python/site_packages.ts";
 import { markStagingStart, seconds } from "../lib/stage/timer.ts";
 import { previousBuildpackVersion } from "../lib/stage/metadata.ts";
 import { dependenciesFor } from "../lib/manifest.ts";
@@ -37,6 +39,7 @@ import { writeStagingSbom } from "../lib/sbom.ts";
 /** The supply phase. */
 export async function supply(args: string[], log: Logger): Promise<number> {
   const started = Date.now();
+  const steps: [string, number][] = [];
   const ctx = stagingContext("supply", args, log);
   await housekeeping(log, "note the staging start", () => markStagingStart(ctx.cacheDir, started));
   log.step(`Python Buildpack version ${ctx.buildpackVersion}`);
@@ -44,7 +47,7 @@ export async function supply(args: string[], log: Logger): Promise<number> {
   await warnBuildpackUpgrade(ctx);
   warnIgnoredVariables(ctx);
   const env = stagingEnv(ctx.depsDir, Deno.env.toObject());
-  await runHook("pre_compile", { buildDir: ctx.buildDir, env, log });
+  await timed(steps, "pre_compile hook", () => runHook("pre_compile", { ...ctx, env, log }));
   await makeDepsDirs(ctx);
   if (await usesConda(ctx.buildDir)) {
     const installer = new DependencyInstaller({ root: ctx.root, cacheDir: ctx.cacheDir, log });
@@ -62,47 +65,75 @@ export async function supply(args: string[], log: Logger): Promise<number> {
   });
   const installer = new DependencyInstaller({ root: ctx.root, cacheDir: ctx.cacheDir, log });
   const depsIdxDir = ownDepsDir(ctx);
-  const runtime = await installRuntime(python, {
-    depsIdxDir,
-    cacheDir: ctx.cacheDir,
-    buildpackVersion: ctx.buildpackVersion,
-    stack: ctx.stack,
-    installer,
-    log,
-    clean: cleanInstall(log),
-  });
-  const packages = await installAppPackages(packagesCtx, {
-    plan,
-    manifest,
-    installer,
-    runtime,
-    runtimeSha256: python.sha256,
-    pythonVersion: python.version,
-  });
+  const runtime = await timed(steps, "runtime", () =>
+    installRuntime(python, {
+      depsIdxDir,
+      cacheDir: ctx.cacheDir,
+      buildpackVersion: ctx.buildpackVersion,
+      stack: ctx.stack,
+      installer,
+      log,
+      clean: cleanInstall(log),
+    }));
+  const packages = await timed(steps, "packages", () =>
+    installAppPackages(packagesCtx, {
+      plan,
+      manifest,
+      installer,
+      runtime,
+      runtimeSha256: python.sha256,
+      pythonVersion: python.version,
+    }));
   await linkRuntime(depsIdxDir);
   await writeLaunchFiles(depsIdxDir, {
     depsIdx: ctx.depsIdx,
     buildpackVersion: ctx.buildpackVersion,
     nltkData: packages.nltkData,
   });
-  await housekeeping(log, "save the Python environment to the app cache", async () => {
-    const warning = await saveEnvironment(ctx.cacheDir, join(depsIdxDir, "python"), {
-      buildpackVersion: ctx.buildpackVersion,
-      stack: ctx.stack,
-      runtime: { version: python.version, sha256: python.sha256 },
-      fingerprint: packages.fingerprint,
-      runtimePackages: runtime.runtimePackages,
-      inputs: packages.inputs,
-    });
-    if (warning) log.warning(warning);
-  });
+  await timed(
+    steps,
+    "cache save",
+    () =>
+      housekeeping(log, "save the Python environment to the app cache", async () => {
+        log.info("Saving the Python environment to the app cache");
+        const warning = await saveEnvironment(ctx.cacheDir, join(depsIdxDir, "python"), {
+          buildpackVersion: ctx.buildpackVersion,
+          stack: ctx.stack,
+          runtime: { version: python.version, sha256: python.sha256 },
+          fingerprint: packages.fingerprint,
+          runtimePackages: runtime.runtimePackages,
+          inputs: packages.inputs,
+        });
+        if (warning) log.warning(warning);
+      }),
+  );
   await housekeeping(log, "prune the app cache", () => installer.pruneCache());
   await writeSbom(ctx, python);
+  await housekeeping(log, "note the staging summary", async () =>
+    noteSupplySummary(ctx.cacheDir, {
+      steps,
+      runtime: `${
+        runtime.reused ? "reused from the app cache" : "installed"
+      } (python ${python.version})`,
+      packages: packages.changes,
+      source: plan.source || undefined,
+      installed: await installedSize(depsIdxDir),
+    }));
   log.info(
     `Python ${python.version} ready: runtime ${runtime.reused ? "reused" : "installed"}, ` +
       `packages ${packages.action} (supply took ${seconds(Date.now() - started)})`,
   );
   return 0;
+}
+
+async function installedSize(depsIdxDir: string) {
+  const python = join(depsIdxDir, "python");
+  const bytes = await treeBytes(python);
+  const sp = sitePackagesDir(python);
+  return bytes === undefined ? undefined : {
+    bytes,
+    distributions: sp ? installedDistributions(sp).length : 0,
+  };
 }
 
 function appPackagesContext(ctx: StagingContext): AppPackagesContext {

@@ -46,6 +46,17 @@ Deno.test(
       const first = await stageApp(app, { manifest, cacheDir });
       assertStaged(first);
       assert.match(first.log, /Download \[file:\/\//);
+      // The summary: where the time went, what the cache gave, the size.
+      assert.match(first.log, /-----> Staging summary\n {7}time: /);
+      assert.match(first.log, /^ {7}time: runtime +\d+\.\d\d s$/m);
+      assert.match(first.log, /^ {7}time: packages +\d+\.\d\d s$/m);
+      assert.match(first.log, /^ {7}time: cache save +\d+\.\d\d s$/m);
+      assert.match(first.log, /^ {7}time: collectstatic +\d+\.\d\d s$/m);
+      assert.match(
+        first.log,
+        /^ {7}cache: runtime installed \(python 3\.11\.\d+\); packages fresh: \d+ installed \(requirements\.txt\)$/m,
+      );
+      assert.match(first.log, /^ {7}installed: [\d.]+ MiB in deps\/0\/python, \d+ distributions$/m);
       assert.ok(sitePackages(await dropletEntries(first.dropletPath!)).has("requests"));
       await cleanup(first);
 
@@ -59,6 +70,10 @@ Deno.test(
         );
         assert.doesNotMatch(second.log, /Download \[/);
         assert.doesNotMatch(second.log, /Successfully installed/);
+        assert.match(
+          second.log,
+          /cache: runtime reused from the app cache \(python 3\.11\.\d+\); packages unchanged/,
+        );
         await withRunningApp(droplet, async (url) => {
           assert.equal((await get(url)).body, "Hello, World!\n");
         });
@@ -79,6 +94,10 @@ Deno.test(
         );
         assert.match(third.log, /Removing packages no longer required: .*requests/);
         assert.match(third.log, /Successfully installed six-/);
+        assert.match(
+          third.log,
+          /packages incremental: 1 added, [4-9] removed, 0 upgraded or changed/,
+        );
         assert.doesNotMatch(third.log, /Successfully installed .*flask/);
         const installed = sitePackages(await dropletEntries(droplet));
         assert.ok(installed.has("six"));

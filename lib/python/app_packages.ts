@@ -27,6 +27,7 @@ import { installBuildBackends } from "./build_backends.ts";
 import { downloadNltkData } from "./nltk.ts";
 import { installPackages, type PackagesAction } from "./packages.ts";
 import type { RuntimeResult } from "./runtime.ts";
+import { describePackageChanges, installedVersions, sitePackagesDir } from "./site_packages.ts";
 
 /** Where the app's packages are staged. */
 export interface AppPackagesContext {
@@ -82,6 +83,8 @@ export interface AppPackagesResult {
   inputs: InputDigests;
   /** What happened to the packages. */
   action: PackagesAction;
+  /** The same in numbers, for the summary (`incremental: 1 added, 0 removed, ...`). */
+  changes: string;
   /** NLTK corpora were downloaded (NLTK_DATA is set at runtime). */
   nltkData: boolean;
 }
@@ -129,6 +132,7 @@ export async function installAppPackages(
     // What pip sees (earlier buildpacks' env/ files included, hostile variables not).
     const print = fingerprint(plan, { runtimeSha256: options.runtimeSha256, env: pip.env });
     const inputs = inputDigests(plan, pip.env);
+    const before = installedVersions(sitePackagesDir(pip.pythonDir));
     const action = await installPackages(plan, {
       pip,
       runtime: options.runtime,
@@ -142,7 +146,9 @@ export async function installAppPackages(
       env: pip.env,
       log: ctx.log,
     });
-    return { fingerprint: print, inputs, action, nltkData };
+    const after = installedVersions(sitePackagesDir(pip.pythonDir));
+    const changes = describePackageChanges(action, before, after);
+    return { fingerprint: print, inputs, action, changes, nltkData };
   } finally {
     await Deno.remove(scratchDir, { recursive: true }).catch(() => {});
   }

@@ -131,3 +131,26 @@ Deno.test("a save that cannot write warns instead of throwing and leaves no reco
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("a save across filesystems (no hard links) copies the whole tree", async () => {
+  const shm = "/dev/shm";
+  const root = await Deno.makeTempDir({ prefix: "env-cache-" });
+  let other: string | undefined;
+  try {
+    if (Deno.statSync(shm).dev === Deno.statSync(root).dev) return; // same filesystem here
+    other = await Deno.makeTempDir({ dir: shm, prefix: "env-cache-" });
+    const python = join(root, "python");
+    await fakeRuntime(python);
+    assert.equal(await save(other, python, RECORD), undefined);
+    const { record, reasons } = await lookUp(other, KEY);
+    assert.deepEqual(reasons, []);
+    assert.ok(Deno.statSync(join(other, "python-env", "bin", "python3")).isFile);
+    assert.deepEqual(await restore(other, join(root, "back"), record!), { ok: true });
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return; // no /dev/shm
+    throw error;
+  } finally {
+    await Deno.remove(root, { recursive: true });
+    if (other) await Deno.remove(other, { recursive: true }).catch(() => {});
+  }
+});

@@ -39,3 +39,32 @@ export function installedDistributions(sitePackages: string): string[] {
   } catch { /* none */ }
   return [...names].sort();
 }
+
+/** Installed distributions by normalised name with their versions (from dist-info names). */
+export function installedVersions(sitePackages: string | undefined): Map<string, string> {
+  const out = new Map<string, string>();
+  if (!sitePackages) return out;
+  try {
+    for (const e of Deno.readDirSync(sitePackages)) {
+      const m = e.name.match(/^(.+?)-([^-]*)\.(dist-info|egg-info)$/);
+      if (m) out.set(normalizeName(m[1]), m[2]);
+    }
+  } catch { /* none */ }
+  return out;
+}
+
+/** `fresh: 9 installed` / `incremental: 1 added, 2 removed, 1 upgraded` from two snapshots. Pure. */
+export function describePackageChanges(
+  action: string,
+  before: Map<string, string>,
+  after: Map<string, string>,
+): string {
+  const added = [...after.keys()].filter((n) => !before.has(n)).length;
+  const removed = [...before.keys()].filter((n) => !after.has(n)).length;
+  const changed = [...after].filter(([n, v]) => before.has(n) && before.get(n) !== v).length;
+  if (action === "fresh") return `fresh: ${added} installed`;
+  if (action === "incremental") {
+    return `incremental: ${added} added, ${removed} removed, ${changed} upgraded or changed`;
+  }
+  return action;
+}

@@ -4,6 +4,7 @@ import { BuildpackError } from "../errors.ts";
 import { type Manifest, parseManifest } from "../manifest.ts";
 import {
   choosePython,
+  committedVirtualenvs,
   decodeVersionFile,
   escapeText,
   misspelledVersionFiles,
@@ -472,4 +473,18 @@ Deno.test("choosePython: requires-python picks the newest offered; a conflicting
       }),
     errorMatching(/improper constraint: abc/),
   );
+});
+
+Deno.test("committedVirtualenvs: a pushed .venv/ or venv/ gets a warning saying it is not used", async () => {
+  const [warning] = committedVirtualenvs([".venv", "static"]);
+  assert.match(warning, /^Found \.venv\/ in the app: it is not used\./);
+  assert.match(warning, /Add \.venv\/ to \.cfignore/);
+  assert.deepEqual(committedVirtualenvs(["venvs", "src"]), []);
+  await withApp({ "requirements.txt": "flask\n" }, async (dir) => {
+    await Deno.mkdir(join(dir, "venv"));
+    await Deno.writeTextFile(join(dir, ".venv"), "a file, not a virtualenv\n");
+    const warnings = await versionFileWarnings(dir);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0], /Found venv\/ in the app/);
+  });
 });

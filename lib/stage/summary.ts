@@ -50,6 +50,20 @@ export function summaryLines(supply: SupplySummary, finalize: [string, number][]
   return lines;
 }
 
+/** Run `step`, adding its duration in seconds to `steps` under `name`. */
+export async function timed<T>(
+  steps: [string, number][],
+  name: string,
+  step: () => Promise<T>,
+): Promise<T> {
+  const start = performance.now();
+  try {
+    return await step();
+  } finally {
+    steps.push([name, (performance.now() - start) / 1000]);
+  }
+}
+
 /** Note supply's part in the app cache for finalize. */
 export async function noteSupplySummary(cacheDir: string, summary: SupplySummary): Promise<void> {
   await Deno.writeTextFile(join(cacheDir, FILE), JSON.stringify(summary));
