@@ -69,6 +69,17 @@ Deno.test(
         );
         assert.doesNotMatch(first.log, /pytest|colorama-/);
         assert.equal(await treeDigest(app), before, "the app dir is untouched");
+        const sbom = await new Deno.Command("tar", {
+          args: ["xzOf", droplet, "./deps/0/sbom.cdx.json"],
+          stdout: "piped",
+        }).output();
+        const components = JSON.parse(new TextDecoder().decode(sbom.stdout)).components as {
+          name: string;
+          version: string;
+        }[];
+        const listed = new Map(components.map((c) => [c.name.toLowerCase(), c.version]));
+        assert.equal(listed.get("docutils"), "0.22.4", "the SBOM lists what the lock installed");
+        assert.ok(!listed.has("pytest"), "the SBOM lists nothing of the dev group");
         await withRunningApp(droplet, async (url) => {
           const body = (await get(url)).body;
           assert.match(body, /^flask=3\.1\.3$/m);
