@@ -18,10 +18,12 @@ import {
 } from "../lib/python/version_sources.ts";
 import { deprecationWarning, newerPatchWarning } from "../lib/deps/warnings.ts";
 import { DependencyInstaller } from "../lib/deps/install.ts";
-import { installRuntime, linkRuntime } from "../lib/python/runtime.ts";
+import { installRuntime, linkRuntime, type RuntimeResult } from "../lib/python/runtime.ts";
+import type { Dependency } from "../lib/manifest.ts";
 import { pipChoice } from "../lib/python/pip_version.ts";
 import {
   type AppPackagesContext,
+  type AppPackagesResult,
   installAppPackages,
   planAppPackages,
 } from "../lib/python/app_packages.ts";
@@ -90,35 +92,10 @@ export async function supply(args: string[], log: Logger): Promise<number> {
     buildpackVersion: ctx.buildpackVersion,
     nltkData: packages.nltkData,
   });
-  await timed(
-    steps,
-    "cache save",
-    () =>
-      housekeeping(log, "save the Python environment to the app cache", async () => {
-        log.info("Saving the Python environment to the app cache");
-        const warning = await saveEnvironment(ctx.cacheDir, join(depsIdxDir, "python"), {
-          buildpackVersion: ctx.buildpackVersion,
-          stack: ctx.stack,
-          runtime: { version: python.version, sha256: python.sha256 },
-          fingerprint: packages.fingerprint,
-          runtimePackages: runtime.runtimePackages,
-          inputs: packages.inputs,
-        });
-        if (warning) log.warning(warning);
-      }),
-  );
+  await timed(steps, "cache save", () => saveForNextStaging(ctx, { python, runtime, packages }));
   await housekeeping(log, "prune the app cache", () => installer.pruneCache());
   await writeSbom(ctx, python);
-  await housekeeping(log, "note the staging summary", async () =>
-    noteSupplySummary(ctx.cacheDir, {
-      steps,
-      runtime: `${
-        runtime.reused ? "reused from the app cache" : "installed"
-      } (python ${python.version})`,
-      packages: packages.changes,
-      source: plan.source || undefined,
-      installed: await installedSize(depsIdxDir),
-    }));
+  await noteSummary(ctx, { steps, python, runtime, packages, source: plan.source });
   log.info(
     `Python ${python.version} ready: runtime ${runtime.reused ? "reused" : "installed"}, ` +
       `packages ${packages.action} (supply took ${seconds(Date.now() - started)})`,
@@ -126,8 +103,54 @@ export async function supply(args: string[], log: Logger): Promise<number> {
   return 0;
 }
 
-async function installedSize(depsIdxDir: string) {
-  const python = join(depsIdxDir, "python");
+/** The environment saved to the app cache for the next staging (a failure is a warning). */
+async function saveForNextStaging(
+  ctx: StagingContext,
+  done: { python: Dependency; runtime: RuntimeResult; packages: AppPackagesResult },
+): Promise<void> {
+  const { python, runtime, packages } = done;
+  await housekeeping(ctx.log, "save the Python environment to the app cache", async () => {
+    ctx.log.info("Saving the Python environment to the app cache");
+    const warning = await saveEnvironment(ctx.cacheDir, join(ownDepsDir(ctx), "python"), {
+      buildpackVersion: ctx.buildpackVersion,
+      stack: ctx.stack,
+      runtime: { version: python.version, sha256: python.sha256 },
+      fingerprint: packages.fingerprint,
+      runtimePackages: runtime.runtimePackages,
+      inputs: packages.inputs,
+    });
+    if (warning) ctx.log.warning(warning);
+  });
+}
+
+/** Supply's part of the staging summary, for finalize to print. */
+async function noteSummary(
+  ctx: StagingContext,
+  done: {
+    steps: [string, number][];
+    python: Dependency;
+    runtime: RuntimeResult;
+    packages: AppPackagesResult;
+    source: string;
+  },
+): Promise<void> {
+  const { python, runtime } = done;
+  await housekeeping(
+    ctx.log,
+    "note the staging summary",
+    async () =>
+      noteSupplySummary(ctx.cacheDir, {
+        steps: done.steps,
+        runtime: `${runtime.reused ? "reused from the app cache" : "installed"} ` +
+          `(python ${python.version})`,
+        packages: done.packages.changes,
+        source: done.source || undefined,
+        installed: await installedSize(join(ownDepsDir(ctx), "python")),
+      }),
+  );
+}
+
+async function installedSize(python: string) {
   const bytes = await treeBytes(python);
   const sp = sitePackagesDir(python);
   return bytes === undefined ? undefined : {
