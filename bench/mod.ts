@@ -41,6 +41,7 @@ import {
   waitForQuiet,
 } from "./support.ts";
 import { type Machine, type Row, table, targetChecks, updateReadme } from "./report.ts";
+import { type Attempt, Measurer } from "./measure.ts";
 
 const BENCHMARKS = ["detect", "cold", "warm", "overhead", "extract", "rss"] as const;
 type Benchmark = typeof BENCHMARKS[number];
@@ -224,38 +225,33 @@ async function main(): Promise<void> {
   const load0 = (await Deno.readTextFile("/proc/loadavg")).split(" ")[0];
   const cpu0 = cpuTicks();
   const wall0 = performance.now();
-  /** Other processes' CPUs during each kept measurement (a shared machine skews everything). */
-  const background: { section: string; cpus: number }[] = [];
-  let discarded = 0;
-  let retries = runs * 4;
-  /**
-   * Run one measurement once the machine is quiet; when other processes
-   * used more than DISTURBED_CPUS meanwhile, discard it and measure again
-   * (at most `retries` times in all).
-   */
-  const measured = async <T>(section: string, fn: () => Promise<T>): Promise<T> => {
-    for (;;) {
+  const measurer = new Measurer({
+    waitQuiet: async (section) => {
       await waitForQuiet(QUIET_CPUS, maxWaitMs, (busy) =>
         progress(
           `other processes use ${busy.toFixed(2)} CPUs; waiting up to ${maxWaitMs / 1000} s ` +
             `for less than ${QUIET_CPUS} before ${section}`,
         ));
+    },
+    startAccounting: () => {
       const ticks = cpuTicks();
       const at = performance.now();
-      const result = await fn();
-      const cpus = otherCpuSeconds(ticks, cpuTicks()) / s(performance.now() - at);
-      if (cpus > DISTURBED_CPUS && retries > 0) {
-        retries--;
-        discarded++;
-        progress(
-          `${section}: other processes used ${cpus.toFixed(2)} CPUs meanwhile; discarded, again`,
-        );
-        continue;
-      }
-      background.push({ section, cpus });
-      return result;
-    }
-  };
+      return () => otherCpuSeconds(ticks, cpuTicks()) / s(performance.now() - at);
+    },
+    disturbed: (cpus) => cpus > DISTURBED_CPUS,
+    onDiscard: (section, cpus) =>
+      progress(
+        `${section}: other processes used ${cpus.toFixed(2)} CPUs meanwhile; discarded, again ` +
+          "in fresh directories",
+      ),
+  }, { retries: runs * 4 });
+  /**
+   * Run one measurement once the machine is quiet; when other processes
+   * used more than DISTURBED_CPUS meanwhile, discard it and measure again in
+   * fresh directories (at most 4 x runs times in all).
+   */
+  const measured = <T>(section: string, fn: (attempt: Attempt) => Promise<T>): Promise<T> =>
+    measurer.measure(section, fn);
 
   const bp = await prepareBuildpack(join(run, "buildpack"), runtime);
   const rows: Row[] = [];
@@ -345,17 +341,17 @@ async function main(): Promise<void> {
     const round = `round ${i + 1}/${runs}`;
     if (only.has("cold")) {
       progress(`${round}: cold staging`);
-      cold.push(await measured(`${round} cold`, () => staging("cold", `cold-${i}`)));
+      cold.push(await measured(`${round} cold`, (a) => staging("cold", a.fresh(`cold-${i}`))));
     }
     if (only.has("warm")) {
       progress(`${round}: warm restage`);
-      warm.push(await measured(`${round} warm`, () => staging("warm", `warm-${i}`)));
+      warm.push(await measured(`${round} warm`, (a) => staging("warm", a.fresh(`warm-${i}`))));
     }
     if (only.has("overhead")) {
       progress(`${round}: by hand, tar xzf + pip install`);
       const r = await measured(
         `${round} by hand`,
-        () => byHandStaging(join(run, `by-hand-${i}`), runtime.tarball, pip),
+        (a) => byHandStaging(join(run, a.fresh(`by-hand-${i}`)), runtime.tarball, pip),
       );
       byHand.push({ tar: r.tarMs, pip: r.pipMs, installed: r.installed });
     }
@@ -363,14 +359,20 @@ async function main(): Promise<void> {
       progress(`${round}: extractArchive vs tar xzf`);
       const r = await measured(
         `${round} extract`,
-        () => extractionRound(join(run, "extract"), runtime.tarball, `round-${i}`, i % 2 === 0),
+        (a) =>
+          extractionRound(
+            join(run, "extract"),
+            runtime.tarball,
+            a.fresh(`round-${i}`),
+            i % 2 === 0,
+          ),
       );
       extraction.push({ ours: r.extractArchiveMs, tar: r.tarMs });
       inflate.push(await measured(`${round} inflate`, () => inflateOnly(runtime.tarball)));
       if (tmpfs) {
         const t = await measured(
           `${round} extract on tmpfs`,
-          () => extractionRound(tmpfs, runtime.tarball, `round-${i}`, i % 2 === 0),
+          (a) => extractionRound(tmpfs, runtime.tarball, a.fresh(`round-${i}`), i % 2 === 0),
         );
         extractionTmpfs.push({ ours: t.extractArchiveMs, tar: t.tarMs });
       }
@@ -378,10 +380,10 @@ async function main(): Promise<void> {
     if (only.has("rss") && (time || sampling)) {
       progress(`${round}: supply memory, cold and warm`);
       rss.cold.push(
-        await measured(`${round} rss cold`, () => staging("cold", `rss-cold-${i}`, true)),
+        await measured(`${round} rss cold`, (a) => staging("cold", a.fresh(`rss-cold-${i}`), true)),
       );
       rss.warm.push(
-        await measured(`${round} rss warm`, () => staging("warm", `rss-warm-${i}`, true)),
+        await measured(`${round} rss warm`, (a) => staging("warm", a.fresh(`rss-warm-${i}`), true)),
       );
     }
   }
@@ -620,13 +622,13 @@ async function main(): Promise<void> {
 
   const wall = s(performance.now() - wall0);
   const others = otherCpuSeconds(cpu0, cpuTicks());
-  const perSection = summarize(background.map((b) => b.cpus));
+  const perSection = summarize(measurer.background.map((b) => b.cpus));
   const load = `other processes used ${others.toFixed(1)} CPU-s during the ${wall.toFixed(0)} s ` +
     `run (${(others / wall).toFixed(2)} of ${info.nproc} CPUs on average); during the ` +
     `${perSection.n} kept measurements: median ${perSection.median.toFixed(2)}, ` +
-    `max ${perSection.max.toFixed(2)} CPUs; ${discarded} measurement(s) discarded as ` +
+    `max ${perSection.max.toFixed(2)} CPUs; ${measurer.discarded} measurement(s) discarded as ` +
     `disturbed (> ${DISTURBED_CPUS} CPUs); load average at start ${load0}`;
-  results.backgroundPerSection = background;
+  results.backgroundPerSection = measurer.background;
 
   const text = table(rows);
   console.log(`\n${text}\n\nbackground: ${load}`);
