@@ -61,6 +61,8 @@ export class TreeWriter {
   readonly #dirs = new Set<string>([""]);
   /** Mode and mtime of directory entries, applied at the end. */
   readonly #dirMeta = new Map<string, Meta>();
+  /** The file being written, if any (closed by {@link abort}). */
+  #open: OpenFile | undefined;
   /** The process umask, which file creation applies. */
   readonly #umask = Deno.umask();
 
@@ -153,12 +155,13 @@ export class TreeWriter {
       throw this.#failed(entry, e);
     }
     const fail = (e: unknown) => {
+      this.#open = undefined;
       try {
         file.close();
       } catch { /* closed */ }
       return this.#failed(entry, e);
     };
-    return {
+    const open: OpenFile = {
       write: (chunk) => {
         try {
           for (let off = 0; off < chunk.length;) off += file.writeSync(chunk.subarray(off));
@@ -171,17 +174,26 @@ export class TreeWriter {
           file.utimeSync(meta.mtime, meta.mtime);
           // The umask applied at creation; the archive's bits are kept exactly.
           if ((meta.mode & this.#umask) !== 0) Deno.chmodSync(path, meta.mode);
+          this.#open = undefined;
           file.close();
         } catch (e) {
           throw fail(e);
         }
       },
       abandon: () => {
+        this.#open = undefined;
         try {
           file.close();
         } catch { /* closed */ }
       },
     };
+    this.#open = open;
+    return open;
+  }
+
+  /** Close the file being written, if any: the extraction failed. */
+  abort(): void {
+    this.#open?.abandon();
   }
 
   /** A symlink: checked now against the links known so far, created at the end. */
