@@ -10,11 +10,19 @@
  * block of bench/README.md; every run writes `bench/.work/results.json`.
  * @module
  */
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
 import { pythonRuntime } from "../tests/support/runtimes.ts";
 import { mirrorEnv } from "../tests/support/pip_mirror.ts";
-import { byHandStaging, extractionRound, inflateOnly, runtimeVersions } from "./by_hand.ts";
+import {
+  type ByHandRun,
+  byHandStaging,
+  extractionRound,
+  inflateOnly,
+  pinnedRequirements,
+  runtimeVersions,
+  withoutBytecode,
+} from "./by_hand.ts";
 import {
   denoDir,
   EXAMPLE_APP,
@@ -43,7 +51,16 @@ import {
 import { type Machine, type Row, table, targetChecks, updateReadme } from "./report.ts";
 import { type Attempt, Measurer } from "./measure.ts";
 
-const BENCHMARKS = ["detect", "cold", "warm", "overhead", "extract", "rss"] as const;
+const BENCHMARKS = [
+  "detect",
+  "cold",
+  "warm",
+  "overhead",
+  "extract",
+  "rss",
+  "bytecode",
+  "pinned",
+] as const;
 type Benchmark = typeof BENCHMARKS[number];
 
 const WORK = join(REPO, "bench", ".work");
@@ -58,7 +75,7 @@ function usage(message?: string): never {
   console.error(
     "usage: deno task bench [--runs N] [--only NAME[,NAME...]] [--no-write] [--keep] " +
       "[--max-wait SECONDS]\n" +
-      `NAME: ${BENCHMARKS.join(", ")} (overhead also runs cold and extract)`,
+      `NAME: ${BENCHMARKS.join(", ")} (overhead also runs cold and extract; bytecode, overhead)`,
   );
   Deno.exit(2);
 }
@@ -107,6 +124,9 @@ function parseCli(): Cli {
   }
   const only = new Set<Benchmark>(names.length ? names as Benchmark[] : BENCHMARKS);
   // The overhead is cold supply minus separately measured extraction and pip.
+  // The runtime without bytecode is compared with the one with it: its cold
+  // staging and by-hand floor.
+  if (only.has("bytecode")) only.add("cold").add("overhead");
   if (only.has("overhead")) only.add("cold").add("extract");
   return {
     runs,
@@ -258,11 +278,29 @@ async function main(): Promise<void> {
   const add = (row: Row) => rows.push(row);
   const results: Record<string, unknown> = { machine: info, runs };
 
-  // Warm deno's module cache for the buildpack copy (a release build is
+  // The same runtime without bytecode, in a buildpack copy of its own.
+  const noBytecode = only.has("bytecode")
+    ? await withoutBytecode(runtime.tarball, join(run, "no-bytecode"), runtime.version)
+    : undefined;
+  const bpNoBytecode = noBytecode
+    ? await prepareBuildpack(join(run, "buildpack-no-bytecode"), noBytecode)
+    : undefined;
+  const pins = only.has("pinned")
+    ? await pinnedRequirements(runtime.tarball, join(run, "pins"), pip)
+    : undefined;
+
+  // Warm deno's module cache for the buildpack copies (a release build is
   // compiled: it has nothing to transpile). Untimed.
-  {
-    const dirs = await freshStaging(join(run, "warmup"));
-    const r = await runPhase(bp, "detect", [dirs.buildDir], stagingEnv(dirs.home, pip), dirs.home);
+  for (const copy of [bp, bpNoBytecode]) {
+    if (!copy) continue;
+    const dirs = await freshStaging(join(run, `warmup-${copy === bp ? "a" : "b"}`));
+    const r = await runPhase(
+      copy,
+      "detect",
+      [dirs.buildDir],
+      stagingEnv(dirs.home, pip),
+      dirs.home,
+    );
     if (r.code !== 0) throw new Error(`bin/detect failed: ${r.stderr}`);
   }
 
@@ -309,6 +347,10 @@ async function main(): Promise<void> {
     const dirs = await freshStaging(join(run, "prime"), warmCache);
     await stageOnce(bp, dirs, pip, "cold");
   }
+  if (bpNoBytecode) {
+    progress("priming staging without bytecode (untimed)");
+    await stageOnce(bpNoBytecode, await freshStaging(join(run, "prime-b")), pip, "cold");
+  }
   if (only.has("extract")) {
     // One untimed round: the extractor JIT-warm, the tarball in the page cache.
     await extractionRound(join(run, "extract"), runtime.tarball, "warmup", true);
@@ -317,6 +359,10 @@ async function main(): Promise<void> {
   const cold: StagingResult[] = [];
   const warm: StagingResult[] = [];
   const byHand: { tar: number; pip: number; installed: string }[] = [];
+  const coldB: StagingResult[] = [];
+  const byHandB: ByHandRun[] = [];
+  const byHandBCompiled: ByHandRun[] = [];
+  const pinned: { resolve: ByHandRun; noDeps: ByHandRun }[] = [];
   const extraction: { ours: number; tar: number }[] = [];
   const extractionTmpfs: { ours: number; tar: number }[] = [];
   const inflate: { streamMs: number; gzipMs: number }[] = [];
@@ -324,11 +370,16 @@ async function main(): Promise<void> {
     .catch(() => undefined);
   const rss: Record<"cold" | "warm", StagingResult[]> = { cold: [], warm: [] };
 
-  const staging = async (kind: "cold" | "warm", name: string, measureRss = false) => {
+  const staging = async (
+    kind: "cold" | "warm",
+    name: string,
+    options: { measureRss?: boolean; buildpack?: string } = {},
+  ) => {
+    const measureRss = options.measureRss ?? false;
     const dirs = await freshStaging(join(run, name), kind === "warm" ? warmCache : undefined);
     await sync();
     const r = await stageOnce(
-      bp,
+      options.buildpack ?? bp,
       dirs,
       pip,
       kind,
@@ -351,9 +402,58 @@ async function main(): Promise<void> {
       progress(`${round}: by hand, tar xzf + pip install`);
       const r = await measured(
         `${round} by hand`,
-        (a) => byHandStaging(join(run, a.fresh(`by-hand-${i}`)), runtime.tarball, pip),
+        (a) => byHandStaging(join(run, a.fresh(`by-hand-${i}`)), runtime.tarball, { pip }),
       );
       byHand.push({ tar: r.tarMs, pip: r.pipMs, installed: r.installed });
+    }
+    if (noBytecode && bpNoBytecode) {
+      progress(`${round}: without bytecode: cold staging, by hand, by hand + compiler`);
+      coldB.push(
+        await measured(
+          `${round} cold, no bytecode`,
+          (a) => staging("cold", a.fresh(`cold-b-${i}`), { buildpack: bpNoBytecode }),
+        ),
+      );
+      byHandB.push(
+        await measured(
+          `${round} by hand, no bytecode`,
+          (a) => byHandStaging(join(run, a.fresh(`by-hand-b-${i}`)), noBytecode.tarball, { pip }),
+        ),
+      );
+      byHandBCompiled.push(
+        await measured(
+          `${round} by hand, no bytecode, compiler beside pip`,
+          (a) =>
+            byHandStaging(join(run, a.fresh(`by-hand-bc-${i}`)), noBytecode.tarball, {
+              pip,
+              compile: { version: runtime.version },
+            }),
+        ),
+      );
+    }
+    if (pins) {
+      progress(`${round}: pinned and hashed: pip install -r vs --no-deps`);
+      const one = (noDeps: boolean) =>
+        measured(
+          `${round} pinned${noDeps ? " --no-deps" : ""}`,
+          (a) =>
+            byHandStaging(
+              join(run, a.fresh(`pinned-${noDeps ? "nodeps" : "resolve"}-${i}`)),
+              runtime.tarball,
+              {
+                pip,
+                requirements: "pins.txt",
+                appFiles: { "pins.txt": pins },
+                pipArgs: noDeps ? ["--no-deps"] : [],
+              },
+            ),
+        );
+      // Alternate which goes first, as the extraction race does.
+      const first = await one(i % 2 === 1);
+      const second = await one(i % 2 === 0);
+      pinned.push(
+        i % 2 === 1 ? { noDeps: first, resolve: second } : { resolve: first, noDeps: second },
+      );
     }
     if (only.has("extract")) {
       progress(`${round}: extractArchive vs tar xzf`);
@@ -380,10 +480,16 @@ async function main(): Promise<void> {
     if (only.has("rss") && (time || sampling)) {
       progress(`${round}: supply memory, cold and warm`);
       rss.cold.push(
-        await measured(`${round} rss cold`, (a) => staging("cold", a.fresh(`rss-cold-${i}`), true)),
+        await measured(
+          `${round} rss cold`,
+          (a) => staging("cold", a.fresh(`rss-cold-${i}`), { measureRss: true }),
+        ),
       );
       rss.warm.push(
-        await measured(`${round} rss warm`, (a) => staging("warm", a.fresh(`rss-warm-${i}`), true)),
+        await measured(
+          `${round} rss warm`,
+          (a) => staging("warm", a.fresh(`rss-warm-${i}`), { measureRss: true }),
+        ),
       );
     }
   }
@@ -490,7 +596,7 @@ async function main(): Promise<void> {
       name: "cold supply - (extractArchive + pip), per round",
       unit: "s",
       values: perRound,
-      target: { max: 0.2, text: "< 0.2 s" },
+      target: { max: 0.15, text: "< 0.15 s" },
     });
     add({
       group: "overhead",
@@ -511,6 +617,113 @@ async function main(): Promise<void> {
     results.overhead = { tar, pip: pipTimes, perRound, installed: byHand[0].installed };
   }
 
+  if (coldB.length && byHand.length) {
+    const total = (r: StagingResult) => s(r.supply.ms + r.finalize.ms + r.release.ms);
+    const a = basename(runtime.tarball);
+    const b = basename(noBytecode!.tarball);
+    const floorA = byHand.map((r) => s(r.tar + r.pip));
+    const floorB = byHandB.map((r) => s(r.tarMs + r.pipMs));
+    const coldA = cold.map(total);
+    const coldBs = coldB.map(total);
+    add({ group: "bytecode", name: `A = ${a} (with bytecode)`, unit: "", values: [] });
+    add({ group: "bytecode", name: "  A: cold staging total", unit: "s", values: coldA });
+    add({
+      group: "bytecode",
+      name: "  A: by-hand floor, tar xzf + pip",
+      unit: "s",
+      values: floorA,
+    });
+    add({
+      group: "bytecode",
+      name: "  A: cold staging / by-hand floor, per round",
+      unit: "x",
+      values: coldA.map((v, i) => v / floorA[i]),
+    });
+    add({ group: "bytecode", name: `B = ${b} (A without __pycache__)`, unit: "", values: [] });
+    add({ group: "bytecode", name: "  B: cold staging total", unit: "s", values: coldBs });
+    add({
+      group: "bytecode",
+      name: "  B: by-hand floor, tar xzf + pip",
+      unit: "s",
+      values: floorB,
+    });
+    add({
+      group: "bytecode",
+      name: "  B: cold staging / by-hand floor, per round",
+      unit: "x",
+      values: coldBs.map((v, i) => v / floorB[i]),
+    });
+    add({
+      group: "bytecode",
+      name: "cold staging B / cold staging A, per round",
+      unit: "x",
+      values: coldBs.map((v, i) => v / coldA[i]),
+      target: { max: 1.15, text: "<= 1.15x" },
+    });
+    add({
+      group: "bytecode",
+      name: "by hand B, pip only",
+      unit: "s",
+      values: byHandB.map((r) => s(r.pipMs)),
+    });
+    add({
+      group: "bytecode",
+      name: "by hand B + bytecode.ts compiler beside pip: pip only",
+      unit: "s",
+      values: byHandBCompiled.map((r) => s(r.pipMs)),
+    });
+    add({
+      group: "bytecode",
+      name: "by hand B + compiler: pip and compiler both done",
+      unit: "s",
+      values: byHandBCompiled.map((r) => s(r.pipAndCompileMs!)),
+    });
+    add({
+      group: "bytecode",
+      name: "by hand: floor B + compiler / floor A, per round",
+      unit: "x",
+      values: byHandBCompiled.map((r, i) => s(r.tarMs + r.pipAndCompileMs!) / floorA[i]),
+      target: { max: 1.15, text: "<= 1.15x" },
+    });
+    add({
+      group: "bytecode",
+      name: "by hand: floor B / floor A, per round (no compiler)",
+      unit: "x",
+      values: floorB.map((v, i) => v / floorA[i]),
+    });
+    results.bytecode = {
+      tarballA: a,
+      tarballB: b,
+      coldA,
+      coldB: coldBs,
+      floorA,
+      floorB,
+      byHandB,
+      byHandBCompiled,
+      coldBLog: coldB[0]?.supply.lines.map((l) => `${s(l.at).toFixed(3)} ${l.text}`),
+    };
+  }
+
+  if (pinned.length) {
+    const resolve = pinned.map((r) => s(r.resolve.pipMs));
+    const noDeps = pinned.map((r) => s(r.noDeps.pipMs));
+    add({
+      group: "pinned",
+      name: `pip install -r pins.txt (${pins!.trim().split("\n").length} pins with hashes)`,
+      unit: "s",
+      values: resolve,
+    });
+    add({ group: "pinned", name: "pip install --no-deps -r pins.txt", unit: "s", values: noDeps });
+    add({
+      group: "pinned",
+      name: "speed-up of --no-deps, per round",
+      unit: "x",
+      values: pinned.map((r) => r.resolve.pipMs / r.noDeps.pipMs),
+      target: { min: 1.3, text: ">= 1.3x" },
+    });
+    results.pinned = { pins, resolve, noDeps };
+  }
+
   if (extraction.length) {
     const ours = extraction.map((r) => s(r.ours));
     const tar = extraction.map((r) => s(r.tar));
@@ -521,7 +734,7 @@ async function main(): Promise<void> {
       name: "ratio extractArchive / tar (median of per-round ratios)",
       unit: "x",
       values: extraction.map((r) => r.ours / r.tar),
-      target: { max: 1.3, text: "<= 1.3x" },
+      target: { max: 1.2, text: "<= 1.2x" },
     });
     add({
       group: "extract",
@@ -532,13 +745,13 @@ async function main(): Promise<void> {
     });
     add({
       group: "extract",
-      name: "  inflate alone: DecompressionStream (extractArchive's, same thread)",
+      name: "  inflate alone: DecompressionStream (extractArchive's without gzip)",
       unit: "s",
       values: inflate.map((r) => s(r.streamMs)),
     });
     add({
       group: "extract",
-      name: "  inflate alone: gzip -dc > /dev/null (tar's, its own process)",
+      name: "  inflate alone: gzip -dc > /dev/null (tar's and extractArchive's, own process)",
       unit: "s",
       values: inflate.map((r) => s(r.gzipMs)),
     });
@@ -600,10 +813,21 @@ async function main(): Promise<void> {
     await probe(env, dirs.home, ["baseline"]); // fills deno's cache for the probe
     const base: number[] = [];
     const extract: number[] = [];
+    const install: number[] = [];
     for (let i = 0; i < runs; i++) {
       base.push(mib(await probe(env, dirs.home, ["baseline"])));
       const target = join(dirs.root, `x-${i}`);
       extract.push(mib(await probe(env, dirs.home, ["extract", runtime.tarball, target])));
+      install.push(
+        mib(
+          await probe(env, dirs.home, [
+            "install",
+            runtime.tarball,
+            runtime.sha256,
+            join(dirs.root, `i-${i}`),
+          ]),
+        ),
+      );
     }
     add({
       group: "rss",
@@ -617,7 +841,14 @@ async function main(): Promise<void> {
       unit: "MiB",
       values: extract,
     });
-    results.rss_probe = { baseline: base, extract };
+    add({
+      group: "rss",
+      name:
+        "deno loading them + supply's file:// install of the runtime (verify, cache copy, extract)",
+      unit: "MiB",
+      values: install,
+    });
+    results.rss_probe = { baseline: base, extract, install };
   }
 
   const wall = s(performance.now() - wall0);

@@ -24,8 +24,9 @@ function vmHwmKb(): number {
 if (import.meta.main) {
   const [mode, tarball, target, dir] = Deno.args;
   if (mode === "extract") await extractArchive(tarball, target);
-  else if (mode === "extract-in-process") await extractArchive(tarball, target, { inProcess: true });
-  else if (mode === "install") {
+  else if (mode === "extract-in-process") {
+    await extractArchive(tarball, target, { inProcess: true });
+  } else if (mode === "install") {
     const dep = { name: "python", version: "0", uri: pathToFileURL(tarball).href, sha256: target };
     const installer = new DependencyInstaller({
       root: `${dir}/buildpack`,
