@@ -58,25 +58,35 @@ export function osPyc(pythonDir: string, version: string): string {
   return join(stdlibDir(pythonDir, version), "__pycache__", `os.cpython-${major}${minor}.pyc`);
 }
 
+/** Where Python caches the bytecode of `rel` (`a/b.py` to `a/__pycache__/b.cpython-311.pyc`). */
+export function pycOf(rel: string, version: string): string {
+  const [major, minor] = version.split(".");
+  const slash = rel.lastIndexOf("/");
+  const dir = slash < 0 ? "" : rel.slice(0, slash + 1);
+  const stem = rel.slice(slash + 1).replace(/\.py$/, "");
+  return `${dir}__pycache__/${stem}.cpython-${major}${minor}.pyc`;
+}
+
 /**
  * What to compile, in order: pip's imports from last to first (pip goes the
- * other way), only those that exist; stdlib files unchecked, site-packages
+ * other way), only those that need it; stdlib files unchecked, site-packages
  * files checked. Pure.
  *
  * @param stdlib the runtime's `lib/python3.X`
- * @param exists whether a path (relative to `stdlib`) is a file
+ * @param needsCompiling whether a source (relative to `stdlib`) exists and
+ *   has no `.pyc` yet (a runtime restored from the app cache has them all)
  * @param imports pip's imports in import order (default {@link PIP_IMPORTS})
  */
 export function compileOrder(
   stdlib: string,
-  exists: (rel: string) => boolean,
+  needsCompiling: (rel: string) => boolean,
   imports: readonly string[] = PIP_IMPORTS,
 ): CompileItem[] {
   const items: CompileItem[] = [];
   for (let i = imports.length - 1; i >= 0; i--) {
     const rel = imports[i];
     if (rel.startsWith("/") || rel.split("/").includes("..") || !rel.endsWith(".py")) continue;
-    if (!exists(rel)) continue;
+    if (!needsCompiling(rel)) continue;
     items.push({ path: join(stdlib, rel), mode: rel.startsWith("site-packages/") ? "c" : "u" });
   }
   return items;
@@ -101,7 +111,7 @@ function isFile(path: string): boolean {
 /**
  * When the runtime at `pythonDir` has no bytecode, start compiling what pip
  * is about to import, in a child process; undefined when the runtime has
- * bytecode already (or nothing to compile). Await `finished` before the
+ * bytecode already (os's `.pyc`, or a `.pyc` for every file pip imports). Await `finished` before the
  * environment is saved or the droplet is made.
  *
  * @param pythonDir the installed runtime (`<deps>/0/python`)
@@ -114,7 +124,10 @@ export function compileBytecodeBehindPip(
 ): BytecodeJob | undefined {
   if (isFile(osPyc(pythonDir, options.version))) return undefined;
   const stdlib = stdlibDir(pythonDir, options.version);
-  const items = compileOrder(stdlib, (rel) => isFile(join(stdlib, rel)));
+  const items = compileOrder(
+    stdlib,
+    (rel) => isFile(join(stdlib, rel)) && !isFile(join(stdlib, pycOf(rel, options.version))),
+  );
   if (items.length === 0) return undefined;
   const started = performance.now();
   let child: Deno.ChildProcess;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { pythonRuntime } from "../../tests/support/runtimes.ts";
-import { compileBytecodeBehindPip, compileOrder, osPyc, stdlibDir } from "./bytecode.ts";
+import { compileBytecodeBehindPip, compileOrder, osPyc, pycOf, stdlibDir } from "./bytecode.ts";
 import { PIP_IMPORTS } from "./pip_imports.ts";
 
 Deno.test("compileOrder: pip's imports last first, existing only, site-packages checked", () => {
@@ -30,6 +30,14 @@ Deno.test("the shipped list is pip's real imports: stdlib first, pip's own later
   assert.ok(PIP_IMPORTS.includes("site-packages/pip/_internal/cli/main.py"));
   assert.equal(new Set(PIP_IMPORTS).size, PIP_IMPORTS.length, "no duplicates");
   assert.ok(PIP_IMPORTS.every((p) => p.endsWith(".py") && !p.startsWith("/") && !p.includes("..")));
+});
+
+Deno.test("pycOf names the cache file like importlib", () => {
+  assert.equal(pycOf("os.py", "3.11.7"), "__pycache__/os.cpython-311.pyc");
+  assert.equal(
+    pycOf("site-packages/pip/__init__.py", "3.12.1"),
+    "site-packages/pip/__pycache__/__init__.cpython-312.pyc",
+  );
 });
 
 Deno.test("stdlibDir and osPyc follow the version", () => {
@@ -98,6 +106,8 @@ Deno.test(
         ),
         3,
       );
+      // A second staging (the runtime restored from the app cache) has nothing to do.
+      assert.equal(compileBytecodeBehindPip(py, { version: runtime!.version, env }), undefined);
       // And the runtime works with it.
       const pip = await new Deno.Command(join(py, "bin", "python3"), {
         args: ["-m", "pip", "--version"],
