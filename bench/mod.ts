@@ -362,7 +362,7 @@ async function main(): Promise<void> {
   const coldB: StagingResult[] = [];
   const byHandB: ByHandRun[] = [];
   const byHandBCompiled: ByHandRun[] = [];
-  const pinned: { resolve: ByHandRun; noDeps: ByHandRun }[] = [];
+  const pinned: { resolve: ByHandRun; noDeps: ByHandRun; noCompile: ByHandRun }[] = [];
   const extraction: { ours: number; tar: number }[] = [];
   const extractionTmpfs: { ours: number; tar: number }[] = [];
   const inflate: { streamMs: number; gzipMs: number }[] = [];
@@ -433,27 +433,28 @@ async function main(): Promise<void> {
     }
     if (pins) {
       progress(`${round}: pinned and hashed: pip install -r vs --no-deps`);
-      const one = (noDeps: boolean) =>
+      const one = (name: string, pipArgs: string[]) =>
         measured(
-          `${round} pinned${noDeps ? " --no-deps" : ""}`,
+          `${round} pinned ${name}`,
           (a) =>
-            byHandStaging(
-              join(run, a.fresh(`pinned-${noDeps ? "nodeps" : "resolve"}-${i}`)),
-              runtime.tarball,
-              {
-                pip,
-                requirements: "pins.txt",
-                appFiles: { "pins.txt": pins },
-                pipArgs: noDeps ? ["--no-deps"] : [],
-              },
-            ),
+            byHandStaging(join(run, a.fresh(`pinned-${name}-${i}`)), runtime.tarball, {
+              pip,
+              requirements: "pins.txt",
+              appFiles: { "pins.txt": pins },
+              pipArgs,
+            }),
         );
       // Alternate which goes first, as the extraction race does.
-      const first = await one(i % 2 === 1);
-      const second = await one(i % 2 === 0);
-      pinned.push(
-        i % 2 === 1 ? { noDeps: first, resolve: second } : { resolve: first, noDeps: second },
-      );
+      const variants = [
+        ["resolve", []],
+        ["nodeps", ["--no-deps"]],
+        ["nocompile", ["--no-deps", "--no-compile"]],
+      ] as const;
+      const got: Record<string, ByHandRun> = {};
+      for (const [name, args] of i % 2 ? [...variants].reverse() : variants) {
+        got[name] = await one(name, [...args]);
+      }
+      pinned.push({ resolve: got.resolve, noDeps: got.nodeps, noCompile: got.nocompile });
     }
     if (only.has("extract")) {
       progress(`${round}: extractArchive vs tar xzf`);
@@ -721,7 +722,13 @@ async function main(): Promise<void> {
       values: pinned.map((r) => r.resolve.pipMs / r.noDeps.pipMs),
       target: { min: 1.3, text: ">= 1.3x" },
     });
-    results.pinned = { pins, resolve, noDeps };
+    add({
+      group: "pinned",
+      name: "  where the time goes: --no-deps --no-compile (no .pyc for the installed packages)",
+      unit: "s",
+      values: pinned.map((r) => s(r.noCompile.pipMs)),
+    });
+    results.pinned = { pins, resolve, noDeps, noCompile: pinned.map((r) => s(r.noCompile.pipMs)) };
   }
 
   if (extraction.length) {
