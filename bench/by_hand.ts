@@ -8,6 +8,10 @@
  */
 import { join } from "node:path";
 import { extractArchive } from "../lib/deps/extract.ts";
+import { compileBytecodeBehindPip } from "../lib/python/bytecode.ts";
+import type { BuiltRuntime } from "../tests/support/runtimes.ts";
+import { packTarball } from "../tools/python_dep/package.ts";
+import { fileUri } from "../tools/python_dep/manifest_entry.ts";
 import { pythonEnv } from "../lib/python/pip.ts";
 import { stagingEnv as depsStagingEnv } from "../lib/stage/staging_env.ts";
 import { freshStaging, stagingEnv } from "./staging.ts";
@@ -17,17 +21,44 @@ import { runChecked, runTimed, sync } from "./support.ts";
 export interface ByHandRun {
   tarMs: number;
   pipMs: number;
+  /** With `compile`: from pip's start until both pip and the compiler are done. */
+  pipAndCompileMs?: number;
+  /** With `compile`: files the compiler compiled. */
+  compiled?: number;
   /** pip's `Successfully installed` line (to check it did the same work). */
   installed: string;
 }
 
-/** `tar xzf` into `<deps>/0/python` then pip, in fresh directories under `root` (left there). */
+/** Options of {@link byHandStaging}. */
+export interface ByHandOptions {
+  /** The mirror's `PIP_*` variables. */
+  pip: Record<string, string>;
+  /** The requirements file, relative to the app dir (default `requirements.txt`). */
+  requirements?: string;
+  /** More pip arguments (`--no-deps`). */
+  pipArgs?: string[];
+  /** Files to copy into the app dir first (a pins file). */
+  appFiles?: Record<string, string>;
+  /**
+   * Run `lib/python/bytecode.ts`'s compiler beside pip (the runtime's
+   * version, for its stdlib dir).
+   */
+  compile?: { version: string };
+}
+
+/**
+ * `tar xzf` into `<deps>/0/python` then pip, in fresh directories under
+ * `root` (left there).
+ */
 export async function byHandStaging(
   root: string,
   tarball: string,
-  pip: Record<string, string>,
+  options: ByHandOptions,
 ): Promise<ByHandRun> {
   const dirs = await freshStaging(root);
+  for (const [name, text] of Object.entries(options.appFiles ?? {})) {
+    await Deno.writeTextFile(join(dirs.buildDir, name), text);
+  }
   const depsIdxDir = join(dirs.depsDir, "0");
   const pythonDir = join(depsIdxDir, "python");
   // supply makes these before pip runs; they change the PATHs pip gets.
@@ -40,7 +71,7 @@ export async function byHandStaging(
   await runChecked("tar", ["xzf", tarball, "-C", pythonDir]);
   const tarMs = performance.now() - started;
 
-  const base = stagingEnv(dirs.home, pip);
+  const base = stagingEnv(dirs.home, options.pip);
   const env = pythonEnv(depsStagingEnv(dirs.depsDir, base), {
     cacheDir: dirs.cacheDir,
     depsIdxDir,
@@ -50,20 +81,107 @@ export async function byHandStaging(
     "pip",
     "install",
     "-r",
-    "requirements.txt",
+    options.requirements ?? "requirements.txt",
     "--exists-action=w",
     `--src=${join(depsIdxDir, "src")}`,
     "--no-warn-script-location",
+    ...(options.pipArgs ?? []),
   ];
   await sync();
   started = performance.now();
+  const job = options.compile
+    ? compileBytecodeBehindPip(pythonDir, { version: options.compile.version, env })
+    : undefined;
+  if (options.compile && !job) throw new Error(`${tarball} has bytecode: nothing to compile`);
   const r = await runTimed(join(pythonDir, "bin", "python3"), args, { env, cwd: dirs.buildDir });
   const pipMs = performance.now() - started;
+  const compiled = job ? (await job.finished).compiled : undefined;
+  const pipAndCompileMs = job ? performance.now() - started : undefined;
   if (r.code !== 0) {
     throw new Error(`pip by hand failed (${r.code}):\n${r.lines.map((l) => l.text).join("\n")}`);
   }
   const installed = r.lines.find((l) => l.text.startsWith("Successfully installed"))?.text ?? "";
-  return { tarMs, pipMs, installed };
+  return { tarMs, pipMs, pipAndCompileMs, compiled, installed };
+}
+
+/**
+ * The same runtime without its bytecode: `tarball` extracted, every
+ * `__pycache__` removed, packed again by the python-dep builder (same tar
+ * options, same gzip), as `<outDir>/python_..._<sha>.tgz`. The official
+ * runtime tarballs the manifest points at are like this.
+ */
+export async function withoutBytecode(
+  tarball: string,
+  outDir: string,
+  version: string,
+): Promise<BuiltRuntime> {
+  const stage = join(outDir, "stage");
+  await Deno.mkdir(stage, { recursive: true });
+  await runChecked("tar", ["xzf", tarball, "-C", stage]);
+  await runChecked("find", [
+    stage,
+    "-name",
+    "__pycache__",
+    "-prune",
+    "-exec",
+    "rm",
+    "-rf",
+    "{}",
+    "+",
+  ]);
+  const packed = await packTarball(stage, outDir, {
+    version,
+    stacks: ["cflinuxfs4"],
+    sourceDateEpoch: 0,
+  });
+  return { version, tarball: packed.path, sha256: packed.sha256, uri: fileUri(packed.path) };
+}
+
+/**
+ * A fully pinned, hash-checked requirements file for the example app: what
+ * `pip install -r requirements.txt` resolves to (pip's `--dry-run --report`
+ * with a runtime from `tarball`, in `scratch`), one `name==version
+ * --hash=sha256:...` line per package, as a lock file gives.
+ */
+export async function pinnedRequirements(
+  tarball: string,
+  scratch: string,
+  pip: Record<string, string>,
+): Promise<string> {
+  const dirs = await freshStaging(scratch);
+  const python = join(dirs.depsDir, "0", "python");
+  await Deno.mkdir(python, { recursive: true });
+  await runChecked("tar", ["xzf", tarball, "-C", python]);
+  const env = pythonEnv(stagingEnv(dirs.home, pip), {
+    cacheDir: dirs.cacheDir,
+    depsIdxDir: join(dirs.depsDir, "0"),
+  });
+  const report = join(scratch, "report.json");
+  await runChecked(join(python, "bin", "python3"), [
+    "-m",
+    "pip",
+    "install",
+    "-r",
+    "requirements.txt",
+    "--dry-run",
+    "--ignore-installed",
+    "--quiet",
+    "--report",
+    report,
+  ], { cwd: dirs.buildDir, env });
+  const { install } = JSON.parse(await Deno.readTextFile(report)) as {
+    install: {
+      metadata: { name: string; version: string };
+      download_info: { archive_info?: { hashes?: { sha256?: string }; hash?: string } };
+    }[];
+  };
+  const lines = install.map(({ metadata, download_info }) => {
+    const info = download_info.archive_info;
+    const sha = info?.hashes?.sha256 ?? info?.hash?.replace(/^sha256=/, "");
+    if (!sha) throw new Error(`pip's report has no sha256 for ${metadata.name}`);
+    return `${metadata.name}==${metadata.version} --hash=sha256:${sha}`;
+  });
+  return lines.sort().join("\n") + "\n";
 }
 
 /** Python and pip versions of a runtime tarball (extracted into `scratch`, left there). */

@@ -10,11 +10,19 @@
  * block of bench/README.md; every run writes `bench/.work/results.json`.
  * @module
  */
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
 import { pythonRuntime } from "../tests/support/runtimes.ts";
 import { mirrorEnv } from "../tests/support/pip_mirror.ts";
-import { byHandStaging, extractionRound, inflateOnly, runtimeVersions } from "./by_hand.ts";
+import {
+  type ByHandRun,
+  byHandStaging,
+  extractionRound,
+  inflateOnly,
+  pinnedRequirements,
+  runtimeVersions,
+  withoutBytecode,
+} from "./by_hand.ts";
 import {
   denoDir,
   EXAMPLE_APP,
@@ -41,8 +49,18 @@ import {
   waitForQuiet,
 } from "./support.ts";
 import { type Machine, type Row, table, targetChecks, updateReadme } from "./report.ts";
+import { type Attempt, Measurer } from "./measure.ts";
 
-const BENCHMARKS = ["detect", "cold", "warm", "overhead", "extract", "rss"] as const;
+const BENCHMARKS = [
+  "detect",
+  "cold",
+  "warm",
+  "overhead",
+  "extract",
+  "rss",
+  "bytecode",
+  "pinned",
+] as const;
 type Benchmark = typeof BENCHMARKS[number];
 
 const WORK = join(REPO, "bench", ".work");
@@ -57,7 +75,7 @@ function usage(message?: string): never {
   console.error(
     "usage: deno task bench [--runs N] [--only NAME[,NAME...]] [--no-write] [--keep] " +
       "[--max-wait SECONDS]\n" +
-      `NAME: ${BENCHMARKS.join(", ")} (overhead also runs cold and extract)`,
+      `NAME: ${BENCHMARKS.join(", ")} (overhead also runs cold and extract; bytecode, overhead)`,
   );
   Deno.exit(2);
 }
@@ -106,6 +124,9 @@ function parseCli(): Cli {
   }
   const only = new Set<Benchmark>(names.length ? names as Benchmark[] : BENCHMARKS);
   // The overhead is cold supply minus separately measured extraction and pip.
+  // The runtime without bytecode is compared with the one with it: its cold
+  // staging and by-hand floor.
+  if (only.has("bytecode")) only.add("cold").add("overhead");
   if (only.has("overhead")) only.add("cold").add("extract");
   return {
     runs,
@@ -224,49 +245,62 @@ async function main(): Promise<void> {
   const load0 = (await Deno.readTextFile("/proc/loadavg")).split(" ")[0];
   const cpu0 = cpuTicks();
   const wall0 = performance.now();
-  /** Other processes' CPUs during each kept measurement (a shared machine skews everything). */
-  const background: { section: string; cpus: number }[] = [];
-  let discarded = 0;
-  let retries = runs * 4;
-  /**
-   * Run one measurement once the machine is quiet; when other processes
-   * used more than DISTURBED_CPUS meanwhile, discard it and measure again
-   * (at most `retries` times in all).
-   */
-  const measured = async <T>(section: string, fn: () => Promise<T>): Promise<T> => {
-    for (;;) {
+  const measurer = new Measurer({
+    waitQuiet: async (section) => {
       await waitForQuiet(QUIET_CPUS, maxWaitMs, (busy) =>
         progress(
           `other processes use ${busy.toFixed(2)} CPUs; waiting up to ${maxWaitMs / 1000} s ` +
             `for less than ${QUIET_CPUS} before ${section}`,
         ));
+    },
+    startAccounting: () => {
       const ticks = cpuTicks();
       const at = performance.now();
-      const result = await fn();
-      const cpus = otherCpuSeconds(ticks, cpuTicks()) / s(performance.now() - at);
-      if (cpus > DISTURBED_CPUS && retries > 0) {
-        retries--;
-        discarded++;
-        progress(
-          `${section}: other processes used ${cpus.toFixed(2)} CPUs meanwhile; discarded, again`,
-        );
-        continue;
-      }
-      background.push({ section, cpus });
-      return result;
-    }
-  };
+      return () => otherCpuSeconds(ticks, cpuTicks()) / s(performance.now() - at);
+    },
+    disturbed: (cpus) => cpus > DISTURBED_CPUS,
+    onDiscard: (section, cpus) =>
+      progress(
+        `${section}: other processes used ${cpus.toFixed(2)} CPUs meanwhile; discarded, again ` +
+          "in fresh directories",
+      ),
+  }, { retries: runs * 4 });
+  /**
+   * Run one measurement once the machine is quiet; when other processes
+   * used more than DISTURBED_CPUS meanwhile, discard it and measure again in
+   * fresh directories (at most 4 x runs times in all).
+   */
+  const measured = <T>(section: string, fn: (attempt: Attempt) => Promise<T>): Promise<T> =>
+    measurer.measure(section, fn);
 
   const bp = await prepareBuildpack(join(run, "buildpack"), runtime);
   const rows: Row[] = [];
   const add = (row: Row) => rows.push(row);
   const results: Record<string, unknown> = { machine: info, runs };
 
-  // Warm deno's module cache for the buildpack copy (a release build is
+  // The same runtime without bytecode, in a buildpack copy of its own.
+  const noBytecode = only.has("bytecode")
+    ? await withoutBytecode(runtime.tarball, join(run, "no-bytecode"), runtime.version)
+    : undefined;
+  const bpNoBytecode = noBytecode
+    ? await prepareBuildpack(join(run, "buildpack-no-bytecode"), noBytecode)
+    : undefined;
+  const pins = only.has("pinned")
+    ? await pinnedRequirements(runtime.tarball, join(run, "pins"), pip)
+    : undefined;
+
+  // Warm deno's module cache for the buildpack copies (a release build is
   // compiled: it has nothing to transpile). Untimed.
-  {
-    const dirs = await freshStaging(join(run, "warmup"));
-    const r = await runPhase(bp, "detect", [dirs.buildDir], stagingEnv(dirs.home, pip), dirs.home);
+  for (const copy of [bp, bpNoBytecode]) {
+    if (!copy) continue;
+    const dirs = await freshStaging(join(run, `warmup-${copy === bp ? "a" : "b"}`));
+    const r = await runPhase(
+      copy,
+      "detect",
+      [dirs.buildDir],
+      stagingEnv(dirs.home, pip),
+      dirs.home,
+    );
     if (r.code !== 0) throw new Error(`bin/detect failed: ${r.stderr}`);
   }
 
@@ -313,6 +347,10 @@ async function main(): Promise<void> {
     const dirs = await freshStaging(join(run, "prime"), warmCache);
     await stageOnce(bp, dirs, pip, "cold");
   }
+  if (bpNoBytecode) {
+    progress("priming staging without bytecode (untimed)");
+    await stageOnce(bpNoBytecode, await freshStaging(join(run, "prime-b")), pip, "cold");
+  }
   if (only.has("extract")) {
     // One untimed round: the extractor JIT-warm, the tarball in the page cache.
     await extractionRound(join(run, "extract"), runtime.tarball, "warmup", true);
@@ -321,6 +359,10 @@ async function main(): Promise<void> {
   const cold: StagingResult[] = [];
   const warm: StagingResult[] = [];
   const byHand: { tar: number; pip: number; installed: string }[] = [];
+  const coldB: StagingResult[] = [];
+  const byHandB: ByHandRun[] = [];
+  const byHandBCompiled: ByHandRun[] = [];
+  const pinned: { resolve: ByHandRun; noDeps: ByHandRun; noCompile: ByHandRun }[] = [];
   const extraction: { ours: number; tar: number }[] = [];
   const extractionTmpfs: { ours: number; tar: number }[] = [];
   const inflate: { streamMs: number; gzipMs: number }[] = [];
@@ -328,11 +370,16 @@ async function main(): Promise<void> {
     .catch(() => undefined);
   const rss: Record<"cold" | "warm", StagingResult[]> = { cold: [], warm: [] };
 
-  const staging = async (kind: "cold" | "warm", name: string, measureRss = false) => {
+  const staging = async (
+    kind: "cold" | "warm",
+    name: string,
+    options: { measureRss?: boolean; buildpack?: string } = {},
+  ) => {
+    const measureRss = options.measureRss ?? false;
     const dirs = await freshStaging(join(run, name), kind === "warm" ? warmCache : undefined);
     await sync();
     const r = await stageOnce(
-      bp,
+      options.buildpack ?? bp,
       dirs,
       pip,
       kind,
@@ -345,32 +392,88 @@ async function main(): Promise<void> {
     const round = `round ${i + 1}/${runs}`;
     if (only.has("cold")) {
       progress(`${round}: cold staging`);
-      cold.push(await measured(`${round} cold`, () => staging("cold", `cold-${i}`)));
+      cold.push(await measured(`${round} cold`, (a) => staging("cold", a.fresh(`cold-${i}`))));
     }
     if (only.has("warm")) {
       progress(`${round}: warm restage`);
-      warm.push(await measured(`${round} warm`, () => staging("warm", `warm-${i}`)));
+      warm.push(await measured(`${round} warm`, (a) => staging("warm", a.fresh(`warm-${i}`))));
     }
     if (only.has("overhead")) {
       progress(`${round}: by hand, tar xzf + pip install`);
       const r = await measured(
         `${round} by hand`,
-        () => byHandStaging(join(run, `by-hand-${i}`), runtime.tarball, pip),
+        (a) => byHandStaging(join(run, a.fresh(`by-hand-${i}`)), runtime.tarball, { pip }),
       );
       byHand.push({ tar: r.tarMs, pip: r.pipMs, installed: r.installed });
+    }
+    if (noBytecode && bpNoBytecode) {
+      progress(`${round}: without bytecode: cold staging, by hand, by hand + compiler`);
+      coldB.push(
+        await measured(
+          `${round} cold, no bytecode`,
+          (a) => staging("cold", a.fresh(`cold-b-${i}`), { buildpack: bpNoBytecode }),
+        ),
+      );
+      byHandB.push(
+        await measured(
+          `${round} by hand, no bytecode`,
+          (a) => byHandStaging(join(run, a.fresh(`by-hand-b-${i}`)), noBytecode.tarball, { pip }),
+        ),
+      );
+      byHandBCompiled.push(
+        await measured(
+          `${round} by hand, no bytecode, compiler beside pip`,
+          (a) =>
+            byHandStaging(join(run, a.fresh(`by-hand-bc-${i}`)), noBytecode.tarball, {
+              pip,
+              compile: { version: runtime.version },
+            }),
+        ),
+      );
+    }
+    if (pins) {
+      progress(`${round}: pinned and hashed: pip install -r vs --no-deps`);
+      const one = (name: string, pipArgs: string[]) =>
+        measured(
+          `${round} pinned ${name}`,
+          (a) =>
+            byHandStaging(join(run, a.fresh(`pinned-${name}-${i}`)), runtime.tarball, {
+              pip,
+              requirements: "pins.txt",
+              appFiles: { "pins.txt": pins },
+              pipArgs,
+            }),
+        );
+      // Alternate which goes first, as the extraction race does.
+      const variants = [
+        ["resolve", []],
+        ["nodeps", ["--no-deps"]],
+        ["nocompile", ["--no-deps", "--no-compile"]],
+      ] as const;
+      const got: Record<string, ByHandRun> = {};
+      for (const [name, args] of i % 2 ? [...variants].reverse() : variants) {
+        got[name] = await one(name, [...args]);
+      }
+      pinned.push({ resolve: got.resolve, noDeps: got.nodeps, noCompile: got.nocompile });
     }
     if (only.has("extract")) {
       progress(`${round}: extractArchive vs tar xzf`);
       const r = await measured(
         `${round} extract`,
-        () => extractionRound(join(run, "extract"), runtime.tarball, `round-${i}`, i % 2 === 0),
+        (a) =>
+          extractionRound(
+            join(run, "extract"),
+            runtime.tarball,
+            a.fresh(`round-${i}`),
+            i % 2 === 0,
+          ),
       );
       extraction.push({ ours: r.extractArchiveMs, tar: r.tarMs });
       inflate.push(await measured(`${round} inflate`, () => inflateOnly(runtime.tarball)));
       if (tmpfs) {
         const t = await measured(
           `${round} extract on tmpfs`,
-          () => extractionRound(tmpfs, runtime.tarball, `round-${i}`, i % 2 === 0),
+          (a) => extractionRound(tmpfs, runtime.tarball, a.fresh(`round-${i}`), i % 2 === 0),
         );
         extractionTmpfs.push({ ours: t.extractArchiveMs, tar: t.tarMs });
       }
@@ -378,10 +481,16 @@ async function main(): Promise<void> {
     if (only.has("rss") && (time || sampling)) {
       progress(`${round}: supply memory, cold and warm`);
       rss.cold.push(
-        await measured(`${round} rss cold`, () => staging("cold", `rss-cold-${i}`, true)),
+        await measured(
+          `${round} rss cold`,
+          (a) => staging("cold", a.fresh(`rss-cold-${i}`), { measureRss: true }),
+        ),
       );
       rss.warm.push(
-        await measured(`${round} rss warm`, () => staging("warm", `rss-warm-${i}`, true)),
+        await measured(
+          `${round} rss warm`,
+          (a) => staging("warm", a.fresh(`rss-warm-${i}`), { measureRss: true }),
+        ),
       );
     }
   }
@@ -488,7 +597,7 @@ async function main(): Promise<void> {
       name: "cold supply - (extractArchive + pip), per round",
       unit: "s",
       values: perRound,
-      target: { max: 0.2, text: "< 0.2 s" },
+      target: { max: 0.15, text: "< 0.15 s" },
     });
     add({
       group: "overhead",
@@ -509,6 +618,119 @@ async function main(): Promise<void> {
     results.overhead = { tar, pip: pipTimes, perRound, installed: byHand[0].installed };
   }
 
+  if (coldB.length && byHand.length) {
+    const total = (r: StagingResult) => s(r.supply.ms + r.finalize.ms + r.release.ms);
+    const a = basename(runtime.tarball);
+    const b = basename(noBytecode!.tarball);
+    const floorA = byHand.map((r) => s(r.tar + r.pip));
+    const floorB = byHandB.map((r) => s(r.tarMs + r.pipMs));
+    const coldA = cold.map(total);
+    const coldBs = coldB.map(total);
+    add({ group: "bytecode", name: `A = ${a} (with bytecode)`, unit: "", values: [] });
+    add({ group: "bytecode", name: "  A: cold staging total", unit: "s", values: coldA });
+    add({
+      group: "bytecode",
+      name: "  A: by-hand floor, tar xzf + pip",
+      unit: "s",
+      values: floorA,
+    });
+    add({
+      group: "bytecode",
+      name: "  A: cold staging / by-hand floor, per round",
+      unit: "x",
+      values: coldA.map((v, i) => v / floorA[i]),
+    });
+    add({ group: "bytecode", name: `B = ${b} (A without __pycache__)`, unit: "", values: [] });
+    add({ group: "bytecode", name: "  B: cold staging total", unit: "s", values: coldBs });
+    add({
+      group: "bytecode",
+      name: "  B: by-hand floor, tar xzf + pip",
+      unit: "s",
+      values: floorB,
+    });
+    add({
+      group: "bytecode",
+      name: "  B: cold staging / by-hand floor, per round",
+      unit: "x",
+      values: coldBs.map((v, i) => v / floorB[i]),
+    });
+    add({
+      group: "bytecode",
+      name: "cold staging B / cold staging A, per round",
+      unit: "x",
+      values: coldBs.map((v, i) => v / coldA[i]),
+      target: { max: 1.15, text: "<= 1.15x" },
+    });
+    add({
+      group: "bytecode",
+      name: "by hand B, pip only",
+      unit: "s",
+      values: byHandB.map((r) => s(r.pipMs)),
+    });
+    add({
+      group: "bytecode",
+      name: "by hand B + bytecode.ts compiler beside pip: pip only",
+      unit: "s",
+      values: byHandBCompiled.map((r) => s(r.pipMs)),
+    });
+    add({
+      group: "bytecode",
+      name: "by hand B + compiler: pip and compiler both done",
+      unit: "s",
+      values: byHandBCompiled.map((r) => s(r.pipAndCompileMs!)),
+    });
+    add({
+      group: "bytecode",
+      name: "by hand: floor B + compiler / floor A, per round",
+      unit: "x",
+      values: byHandBCompiled.map((r, i) => s(r.tarMs + r.pipAndCompileMs!) / floorA[i]),
+      target: { max: 1.15, text: "<= 1.15x" },
+    });
+    add({
+      group: "bytecode",
+      name: "by hand: floor B / floor A, per round (no compiler)",
+      unit: "x",
+      values: floorB.map((v, i) => v / floorA[i]),
+    });
+    results.bytecode = {
+      tarballA: a,
+      tarballB: b,
+      coldA,
+      coldB: coldBs,
+      floorA,
+      floorB,
+      byHandB,
+      byHandBCompiled,
+      coldBLog: coldB[0]?.supply.lines.map((l) => `${s(l.at).toFixed(3)} ${l.text}`),
+    };
+  }
+
+  if (pinned.length) {
+    const resolve = pinned.map((r) => s(r.resolve.pipMs));
+    const noDeps = pinned.map((r) => s(r.noDeps.pipMs));
+    add({
+      group: "pinned",
+      name: `pip install -r pins.txt (${pins!.trim().split("\n").length} pins with hashes)`,
+      unit: "s",
+      values: resolve,
+    });
+    add({ group: "pinned", name: "pip install --no-deps -r pins.txt", unit: "s", values: noDeps });
+    add({
+      group: "pinned",
+      name: "speed-up of --no-deps, per round",
+      unit: "x",
+      values: pinned.map((r) => r.resolve.pipMs / r.noDeps.pipMs),
+      target: { min: 1.3, text: ">= 1.3x" },
+    });
+    add({
+      group: "pinned",
+      name: "  where the time goes: --no-deps --no-compile (no .pyc for the installed packages)",
+      unit: "s",
+      values: pinned.map((r) => s(r.noCompile.pipMs)),
+    });
+    results.pinned = { pins, resolve, noDeps, noCompile: pinned.map((r) => s(r.noCompile.pipMs)) };
+  }
+
   if (extraction.length) {
     const ours = extraction.map((r) => s(r.ours));
     const tar = extraction.map((r) => s(r.tar));
@@ -519,7 +741,7 @@ async function main(): Promise<void> {
       name: "ratio extractArchive / tar (median of per-round ratios)",
       unit: "x",
       values: extraction.map((r) => r.ours / r.tar),
-      target: { max: 1.3, text: "<= 1.3x" },
+      target: { max: 1.2, text: "<= 1.2x" },
     });
     add({
       group: "extract",
@@ -530,13 +752,13 @@ async function main(): Promise<void> {
     });
     add({
       group: "extract",
-      name: "  inflate alone: DecompressionStream (extractArchive's, same thread)",
+      name: "  inflate alone: DecompressionStream (extractArchive's without gzip)",
       unit: "s",
       values: inflate.map((r) => s(r.streamMs)),
     });
     add({
       group: "extract",
-      name: "  inflate alone: gzip -dc > /dev/null (tar's, its own process)",
+      name: "  inflate alone: gzip -dc > /dev/null (tar's and extractArchive's, own process)",
       unit: "s",
       values: inflate.map((r) => s(r.gzipMs)),
     });
@@ -598,10 +820,21 @@ async function main(): Promise<void> {
     await probe(env, dirs.home, ["baseline"]); // fills deno's cache for the probe
     const base: number[] = [];
     const extract: number[] = [];
+    const install: number[] = [];
     for (let i = 0; i < runs; i++) {
       base.push(mib(await probe(env, dirs.home, ["baseline"])));
       const target = join(dirs.root, `x-${i}`);
       extract.push(mib(await probe(env, dirs.home, ["extract", runtime.tarball, target])));
+      install.push(
+        mib(
+          await probe(env, dirs.home, [
+            "install",
+            runtime.tarball,
+            runtime.sha256,
+            join(dirs.root, `i-${i}`),
+          ]),
+        ),
+      );
     }
     add({
       group: "rss",
@@ -615,18 +848,25 @@ async function main(): Promise<void> {
       unit: "MiB",
       values: extract,
     });
-    results.rss_probe = { baseline: base, extract };
+    add({
+      group: "rss",
+      name:
+        "deno loading them + supply's file:// install of the runtime (verify, cache copy, extract)",
+      unit: "MiB",
+      values: install,
+    });
+    results.rss_probe = { baseline: base, extract, install };
   }
 
   const wall = s(performance.now() - wall0);
   const others = otherCpuSeconds(cpu0, cpuTicks());
-  const perSection = summarize(background.map((b) => b.cpus));
+  const perSection = summarize(measurer.background.map((b) => b.cpus));
   const load = `other processes used ${others.toFixed(1)} CPU-s during the ${wall.toFixed(0)} s ` +
     `run (${(others / wall).toFixed(2)} of ${info.nproc} CPUs on average); during the ` +
     `${perSection.n} kept measurements: median ${perSection.median.toFixed(2)}, ` +
-    `max ${perSection.max.toFixed(2)} CPUs; ${discarded} measurement(s) discarded as ` +
+    `max ${perSection.max.toFixed(2)} CPUs; ${measurer.discarded} measurement(s) discarded as ` +
     `disturbed (> ${DISTURBED_CPUS} CPUs); load average at start ${load0}`;
-  results.backgroundPerSection = background;
+  results.backgroundPerSection = measurer.background;
 
   const text = table(rows);
   console.log(`\n${text}\n\nbackground: ${load}`);

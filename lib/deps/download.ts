@@ -43,11 +43,15 @@ export interface DownloadOptions {
   onRetry?: (reason: string, attempt: number) => void;
 }
 
-/** Streaming sha256 of a file, hex. */
+/**
+ * sha256 of a file, hex, read through one reused 256 KiB buffer (streaming
+ * `file.readable` allocated a chunk per read: +21 MiB peak for the runtime).
+ */
 export async function sha256File(path: string): Promise<string> {
   const hash = createHash("sha256");
   using file = await Deno.open(path);
-  for await (const chunk of file.readable) hash.update(chunk);
+  const buf = new Uint8Array(256 << 10);
+  for (let n; (n = await file.read(buf)) !== null;) hash.update(buf.subarray(0, n));
   return hash.digest("hex");
 }
 

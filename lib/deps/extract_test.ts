@@ -159,29 +159,32 @@ async function assertRefused(
 // Formats
 
 for (const format of ["gnu", "posix", "ustar"]) {
-  Deno.test(`.tgz made by GNU tar --format=${format}: files, modes, links, mtimes`, async () => {
-    const s = await scratch();
-    try {
-      await makeTree(`${s.work}/src`);
-      const src = `${s.work}/src`;
-      // ustar cannot hold LONG_NAME at all.
-      const exclude = format === "ustar" ? [`--exclude=${LONG_NAME}`] : [];
-      await run("tar", [
-        `--format=${format}`,
-        ...exclude,
-        "-czf",
-        `${s.arch}/python.tgz`,
-        "-C",
-        src,
-        ".",
-      ]);
-      await extractArchive(`${s.arch}/python.tgz`, s.target);
-      await checkTree(s.target, { ustar: format === "ustar" });
-    } finally {
-      await Deno.chmod(`${s.work}/src/ro`, 0o755);
-      await Deno.remove(s.work, { recursive: true });
-    }
-  });
+  for (const inProcess of [false, true]) {
+    const how = inProcess ? "DecompressionStream" : "gzip -dc";
+    Deno.test(`.tgz made by GNU tar --format=${format}, ${how}: files, modes, links, mtimes`, async () => {
+      const s = await scratch();
+      try {
+        await makeTree(`${s.work}/src`);
+        const src = `${s.work}/src`;
+        // ustar cannot hold LONG_NAME at all.
+        const exclude = format === "ustar" ? [`--exclude=${LONG_NAME}`] : [];
+        await run("tar", [
+          `--format=${format}`,
+          ...exclude,
+          "-czf",
+          `${s.arch}/python.tgz`,
+          "-C",
+          src,
+          ".",
+        ]);
+        await extractArchive(`${s.arch}/python.tgz`, s.target, { inProcess });
+        await checkTree(s.target, { ustar: format === "ustar" });
+      } finally {
+        await Deno.chmod(`${s.work}/src/ro`, 0o755);
+        await Deno.remove(s.work, { recursive: true });
+      }
+    });
+  }
 }
 
 Deno.test("the format comes from the content, whatever the name", async () => {
@@ -189,85 +192,55 @@ Deno.test("the format comes from the content, whatever the name", async () => {
   try {
     await makeTree(`${s.work}/src`);
     await run("tar", ["-czf", `${s.arch}/download`, "-C", `${s.work}/src`, "."]);
-    await run("tar", ["-cf", `${s.arch}/plain.tgz`, "-C", `${s.work}/src`, "."]);
     await extractArchive(`${s.arch}/download`, `${s.out}/a`);
     await checkTree(`${s.out}/a`);
-    await extractArchive(`${s.arch}/plain.tgz`, `${s.out}/b`);
-    await checkTree(`${s.out}/b`);
   } finally {
     await Deno.chmod(`${s.work}/src/ro`, 0o755);
     await Deno.remove(s.work, { recursive: true });
   }
 });
 
-Deno.test(".tar.xz through xz, and plain .tar", async () => {
+Deno.test("the modes of the archive are kept whatever the umask", async () => {
   const s = await scratch();
+  const old = Deno.umask(0o077);
   try {
     await makeTree(`${s.work}/src`);
-    await run("tar", ["-cJf", `${s.arch}/python.tar.xz`, "-C", `${s.work}/src`, "."]);
-    await run("tar", ["-cf", `${s.arch}/python.tar`, "-C", `${s.work}/src`, "."]);
-    await extractArchive(`${s.arch}/python.tar.xz`, `${s.out}/xz`);
-    await checkTree(`${s.out}/xz`);
-    await extractArchive(`${s.arch}/python.tar`, `${s.out}/tar`);
-    await checkTree(`${s.out}/tar`);
+    await run("tar", ["-czf", `${s.arch}/python.tgz`, "-C", `${s.work}/src`, "."]);
+    await extractArchive(`${s.arch}/python.tgz`, s.target);
+    await checkTree(s.target);
   } finally {
+    Deno.umask(old);
     await Deno.chmod(`${s.work}/src/ro`, 0o755);
     await Deno.remove(s.work, { recursive: true });
   }
 });
 
-Deno.test(".zip with a symlink, an executable and a 0555 directory", async () => {
+Deno.test("xz, zip, bzip2 and plain tar are refused as unsupported, before any write", async () => {
   const s = await scratch();
   try {
-    const src = `${s.work}/src`;
-    await Deno.mkdir(`${src}/pkg/bin`, { recursive: true });
-    await Deno.mkdir(`${src}/pkg/ro`);
-    await Deno.writeTextFile(`${src}/pkg/bin/tool`, "#!/bin/sh\n".repeat(1000));
-    await Deno.chmod(`${src}/pkg/bin/tool`, 0o755);
-    await Deno.writeTextFile(`${src}/pkg/data.txt`, "data");
-    await Deno.chmod(`${src}/pkg/data.txt`, 0o644);
-    await Deno.symlink("bin/tool", `${src}/pkg/tool`);
-    await Deno.writeTextFile(`${src}/pkg/ro/x`, "x");
-    await Deno.utime(`${src}/pkg/data.txt`, T0, T0 + 7);
-    await Deno.chmod(`${src}/pkg/ro`, 0o555);
-    await run("zip", ["-q", "-r", "-y", `${s.arch}/pkg.zip`, "pkg"], src);
-    await extractArchive(`${s.arch}/pkg.zip`, s.target, { stripComponents: 1 });
-    assert.deepEqual(await list(s.target), ["bin", "data.txt", "ro", "tool"]);
-    assert.equal(await mode(`${s.target}/bin/tool`), 0o755);
-    assert.equal(await Deno.readTextFile(`${s.target}/bin/tool`), "#!/bin/sh\n".repeat(1000));
-    assert.equal(await mode(`${s.target}/data.txt`), 0o644);
-    assert.equal(await mtime(`${s.target}/data.txt`), T0 + 7);
-    assert.ok((await Deno.lstat(`${s.target}/tool`)).isSymlink);
-    assert.equal(await Deno.readLink(`${s.target}/tool`), "bin/tool");
-    assert.equal(await mode(`${s.target}/ro`), 0o555);
-    assert.equal(await Deno.readTextFile(`${s.target}/ro/x`), "x");
-  } finally {
-    await Deno.chmod(`${s.work}/src/pkg/ro`, 0o755);
-    await Deno.remove(s.work, { recursive: true });
-  }
-});
-
-Deno.test("stripComponents drops leading components, '.' included, like GNU tar", async () => {
-  const s = await scratch();
-  try {
-    await Deno.mkdir(`${s.work}/src/python-3.11.7/bin`, { recursive: true });
-    await Deno.writeTextFile(`${s.work}/src/python-3.11.7/bin/python`, "py");
-    await Deno.link(
-      `${s.work}/src/python-3.11.7/bin/python`,
-      `${s.work}/src/python-3.11.7/bin/python3`,
-    );
-    await run("tar", ["-czf", `${s.arch}/a.tgz`, "-C", `${s.work}/src`, "python-3.11.7"]);
-    await run("tar", ["-czf", `${s.arch}/b.tgz`, "-C", `${s.work}/src`, "./python-3.11.7"]);
-    await extractArchive(`${s.arch}/a.tgz`, `${s.out}/a`, { stripComponents: 1 });
-    assert.equal(await Deno.readTextFile(`${s.out}/a/bin/python`), "py");
-    // the hard link's target is stripped too
-    assert.equal((await Deno.stat(`${s.out}/a/bin/python3`)).nlink, 2);
-    await extractArchive(`${s.arch}/b.tgz`, `${s.out}/b`, { stripComponents: 2 });
-    assert.equal(await Deno.readTextFile(`${s.out}/b/bin/python`), "py");
-    await extractArchive(`${s.arch}/a.tgz`, `${s.out}/c`, { stripComponents: 2 });
-    assert.deepEqual(await list(`${s.out}/c`), ["python", "python3"]);
-    await extractArchive(`${s.arch}/a.tgz`, `${s.out}/d`, { stripComponents: 9 });
-    assert.deepEqual(await list(`${s.out}/d`), []);
+    await Deno.mkdir(`${s.work}/src`);
+    await Deno.writeTextFile(`${s.work}/src/f`, "f");
+    await run("tar", ["-cJf", `${s.arch}/python.tar.xz`, "-C", `${s.work}/src`, "f"]);
+    await run("tar", ["-cjf", `${s.arch}/python.tar.bz2`, "-C", `${s.work}/src`, "f"]);
+    await run("tar", ["-cf", `${s.arch}/plain.tgz`, "-C", `${s.work}/src`, "f"]);
+    await run("zip", ["-q", `${s.arch}/pkg.zip`, "f"], `${s.work}/src`);
+    const cases: [string, RegExp][] = [
+      ["python.tar.xz", /^python\.tar\.xz is not a valid \.tgz archive: it is xz-compressed/],
+      ["python.tar.bz2", /^python\.tar\.bz2 is not a valid \.tgz archive: it is bzip2/],
+      ["plain.tgz", /^plain\.tgz is not a valid \.tgz archive: it is an uncompressed tar/],
+      ["pkg.zip", /^pkg\.zip is not a valid \.tgz archive: it is a zip archive/],
+    ];
+    for (const [name, re] of cases) {
+      await assert.rejects(
+        extractArchive(`${s.arch}/${name}`, `${s.out}/${name}`),
+        (e: unknown) => {
+          assert.ok(e instanceof BuildpackError, `${name}: ${e}`);
+          assert.match(e.message, re, name);
+          return true;
+        },
+      );
+    }
+    assert.deepEqual(await list(s.out), []);
   } finally {
     await Deno.remove(s.work, { recursive: true });
   }
@@ -457,30 +430,6 @@ Deno.test("refuses device and FIFO entries", async () => {
   }
 });
 
-Deno.test("refuses zip entries that escape", async () => {
-  const s = await scratch();
-  try {
-    // zip(1) will not store "../xx": rename "aa/xx" inside the archive.
-    await Deno.mkdir(`${s.arch}/src/aa`, { recursive: true });
-    await Deno.writeTextFile(`${s.arch}/src/aa/xx`, "pwned");
-    await run("zip", ["-q", "-r", `${s.arch}/evil.zip`, "aa/xx"], `${s.arch}/src`);
-    const data = await Deno.readFile(`${s.arch}/evil.zip`);
-    const text = new TextDecoder("latin1").decode(data);
-    // "aa/xx" appears in the local and the central header: same length "../x".
-    for (let i = text.indexOf("aa/xx"); i >= 0; i = text.indexOf("aa/xx", i + 1)) {
-      data.set(new TextEncoder().encode("../xx"), i);
-    }
-    await Deno.writeFile(`${s.arch}/evil.zip`, data);
-    await assertRefused(s, `${s.arch}/evil.zip`, "../xx", /climbs out/);
-    await Deno.remove(s.target, { recursive: true });
-    await Deno.symlink("/etc", `${s.arch}/src/etc`);
-    await run("zip", ["-q", "-y", `${s.arch}/etc.zip`, "etc"], `${s.arch}/src`);
-    await assertRefused(s, `${s.arch}/etc.zip`, "etc", /absolute path '\/etc'/);
-  } finally {
-    await Deno.remove(s.work, { recursive: true });
-  }
-});
-
 // ---------------------------------------------------------------------------
 // Corrupt archives
 
@@ -490,10 +439,13 @@ Deno.test("a truncated .tgz is not a valid archive", async () => {
     await makeTree(`${s.work}/src`);
     await run("tar", ["-czf", `${s.arch}/full.tgz`, "-C", `${s.work}/src`, "."]);
     const full = await Deno.readFile(`${s.arch}/full.tgz`);
-    for (const cut of [Math.floor(full.length / 2), full.length - 4, 100]) {
+    const cuts = [Math.floor(full.length / 2), full.length - 4, 100];
+    for (const [cut, inProcess] of cuts.flatMap((c) => [[c, false], [c, true]] as const)) {
       await Deno.writeFile(`${s.arch}/python-3.11.7.tgz`, full.subarray(0, cut));
       await assert.rejects(
-        extractArchive(`${s.arch}/python-3.11.7.tgz`, `${s.out}/t${cut}`),
+        extractArchive(`${s.arch}/python-3.11.7.tgz`, `${s.out}/t${cut}${inProcess}`, {
+          inProcess,
+        }),
         (e: unknown) => {
           assert.ok(e instanceof BuildpackError, String(e));
           assert.match(e.message, /^python-3\.11\.7\.tgz is not a valid \.tgz archive: /);
@@ -508,47 +460,36 @@ Deno.test("a truncated .tgz is not a valid archive", async () => {
   }
 });
 
-Deno.test("truncated or corrupt .tar, .tar.xz and .zip; unknown formats", async () => {
+Deno.test("corrupt .tgz data and unknown formats", async () => {
   const s = await scratch();
   try {
     await makeTree(`${s.work}/src`);
-    await run("tar", ["-cf", `${s.arch}/full.tar`, "-C", `${s.work}/src`, "."]);
-    await run("tar", ["-cJf", `${s.arch}/full.tar.xz`, "-C", `${s.work}/src`, "."]);
-    await run("zip", ["-q", "-r", "-y", `${s.arch}/full.zip`, "."], `${s.work}/src`);
-    const cut = async (name: string, to: string, at: (n: number) => number) => {
-      const data = await Deno.readFile(`${s.arch}/${name}`);
-      await Deno.writeFile(`${s.arch}/${to}`, data.subarray(0, at(data.length)));
-    };
-    await cut("full.tar", "cut.tar", (n) => (n >> 1) + 100); // mid-block
-    await cut("full.tar.xz", "cut.tar.xz", (n) => n - 100);
-    await cut("full.zip", "cut.zip", (n) => n - 10);
-    // One member, so that the middle of the zip is in its compressed data.
-    await Deno.writeTextFile(`${s.arch}/big.txt`, "data ".repeat(10_000) + crypto.randomUUID());
-    await run("zip", ["-q", `${s.arch}/one.zip`, "big.txt"], s.arch);
-    const zip = await Deno.readFile(`${s.arch}/one.zip`);
-    zip[zip.length >> 1] ^= 0xff;
-    await Deno.writeFile(`${s.arch}/flipped.zip`, zip);
+    await run("tar", ["-czf", `${s.arch}/full.tgz`, "-C", `${s.work}/src`, "."]);
+    const data = await Deno.readFile(`${s.arch}/full.tgz`);
+    data[data.length >> 1] ^= 0xff;
+    await Deno.writeFile(`${s.arch}/flipped.tgz`, data);
     await Deno.writeTextFile(`${s.arch}/garbage.tgz`, "not an archive at all");
-    await Deno.writeTextFile(`${s.arch}/garbage.bin`, "not an archive at all");
     await Deno.writeFile(`${s.arch}/empty.tgz`, new Uint8Array(0));
+    // A valid gzip stream of something that is not a tar.
+    await Deno.writeTextFile(`${s.arch}/text`, "just text\n".repeat(100));
+    await run("gzip", ["-n", `${s.arch}/text`]);
     const cases: [string, RegExp][] = [
-      ["cut.tar", /^cut\.tar is not a valid \.tar archive: /],
-      ["cut.tar.xz", /^cut\.tar\.xz is not a valid \.tar\.xz archive: .*(nexpected end|truncated)/],
-      ["cut.zip", /^cut\.zip is not a valid \.zip archive: /],
-      ["flipped.zip", /^flipped\.zip is not a valid \.zip archive: /],
-      ["garbage.tgz", /^garbage\.tgz is not a valid \.tgz archive: /],
-      ["garbage.bin", /^garbage\.bin is not a valid .*: its content is in none of these formats/],
+      ["flipped.tgz", /^flipped\.tgz is not a valid \.tgz archive: /],
+      ["garbage.tgz", /^garbage\.tgz is not a valid \.tgz archive: it is not gzip-compressed/],
       ["empty.tgz", /^empty\.tgz is not a valid \.tgz archive: the file is empty/],
+      ["text.gz", /^text\.gz is not a valid \.tgz archive: /],
     ];
-    for (const [name, re] of cases) {
-      await assert.rejects(
-        extractArchive(`${s.arch}/${name}`, `${s.out}/${name}`),
-        (e: unknown) => {
-          assert.ok(e instanceof BuildpackError, `${name}: ${e}`);
-          assert.match(e.message, re, name);
-          return true;
-        },
-      );
+    for (const inProcess of [false, true]) {
+      for (const [name, re] of cases) {
+        await assert.rejects(
+          extractArchive(`${s.arch}/${name}`, `${s.out}/${name}${inProcess}`, { inProcess }),
+          (e: unknown) => {
+            assert.ok(e instanceof BuildpackError, `${name}: ${e}`);
+            assert.match(e.message, re, name);
+            return true;
+          },
+        );
+      }
     }
   } finally {
     await Deno.chmod(`${s.work}/src/ro`, 0o755);
@@ -556,22 +497,20 @@ Deno.test("truncated or corrupt .tar, .tar.xz and .zip; unknown formats", async 
   }
 });
 
-Deno.test("a clear error when xz is missing", async () => {
+Deno.test("without gzip on PATH, inflation falls back to the in-process stream", async () => {
   const s = await scratch();
   const path = Deno.env.get("PATH");
   try {
-    await Deno.writeTextFile(`${s.work}/f`, "f");
-    await run("tar", ["-cJf", `${s.arch}/python.tar.xz`, "-C", s.work, "f"]);
+    await makeTree(`${s.work}/src`);
+    await run("tar", ["-czf", `${s.arch}/python.tgz`, "-C", `${s.work}/src`, "."]);
     Deno.env.set("PATH", `${s.work}/empty-path`);
-    await assert.rejects(extractArchive(`${s.arch}/python.tar.xz`, s.target), (e: unknown) => {
-      assert.ok(e instanceof BuildpackError);
-      assert.match(e.message, /^Extracting python\.tar\.xz needs the 'xz' command/);
-      assert.match(e.message, /xz-utils/);
-      return true;
-    });
+    await extractArchive(`${s.arch}/python.tgz`, s.target);
+    if (path !== undefined) Deno.env.set("PATH", path);
+    await checkTree(s.target);
   } finally {
     if (path === undefined) Deno.env.delete("PATH");
     else Deno.env.set("PATH", path);
+    await Deno.chmod(`${s.work}/src/ro`, 0o755);
     await Deno.remove(s.work, { recursive: true });
   }
 });

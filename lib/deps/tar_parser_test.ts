@@ -1,0 +1,334 @@
+import assert from "node:assert/strict";
+import { MAX_META_SIZE, parsePax, type TarEntry, TarFormatError, TarParser } from "./tar_parser.ts";
+
+const enc = new TextEncoder();
+
+/** One 512-byte header; `fields` as in ustar, numbers octal unless `base256`. */
+function header(h: {
+  name: string;
+  type?: string;
+  size?: number;
+  mode?: number;
+  mtime?: number;
+  linkname?: string;
+  prefix?: string;
+  magic?: "posix" | "gnu" | "none";
+  base256Size?: boolean;
+  checksum?: number;
+}): Uint8Array {
+  const b = new Uint8Array(512);
+  const put = (offset: number, s: string) => b.set(enc.encode(s), offset);
+  const octal = (offset: number, length: number, n: number) =>
+    put(offset, n.toString(8).padStart(length - 1, "0") + "\0");
+  put(0, h.name);
+  octal(100, 8, h.mode ?? 0o644);
+  octal(108, 8, 0);
+  octal(116, 8, 0);
+  if (h.base256Size) {
+    b[124] = 0x80;
+    let n = h.size ?? 0;
+    for (let i = 135; i > 124; i--) {
+      b[i] = n % 256;
+      n = Math.floor(n / 256);
+    }
+  } else octal(124, 12, h.size ?? 0);
+  octal(136, 12, h.mtime ?? 1_600_000_000);
+  b[156] = (h.type ?? "0").charCodeAt(0);
+  put(157, h.linkname ?? "");
+  const magic = h.magic ?? "posix";
+  if (magic === "posix") put(257, "ustar\x0000");
+  if (magic === "gnu") put(257, "ustar  \0");
+  if (h.prefix) put(345, h.prefix);
+  let sum = 0;
+  for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 0x20 : b[i];
+  put(148, (h.checksum ?? sum).toString(8).padStart(6, "0") + "\0 ");
+  return b;
+}
+
+/** Data padded to whole blocks. */
+function data(content: string | Uint8Array): Uint8Array {
+  const bytes = typeof content === "string" ? enc.encode(content) : content;
+  const out = new Uint8Array(Math.ceil(bytes.length / 512) * 512);
+  out.set(bytes);
+  return out;
+}
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+const END = new Uint8Array(1024);
+
+function paxRecord(key: string, value: string): string {
+  const body = ` ${key}=${value}\n`;
+  let length = body.length + 1;
+  while (String(length).length + body.length !== length) length++;
+  return `${length}${body}`;
+}
+
+/** Parse `bytes`, pushed in pieces of `step` bytes; entries with their data as text. */
+function parse(bytes: Uint8Array, step = bytes.length): (TarEntry & { data?: string })[] {
+  const out: (TarEntry & { data?: string })[] = [];
+  const p = new TarParser((entry) => {
+    const e: TarEntry & { data?: string } = { ...entry };
+    out.push(e);
+    if (entry.type !== "file") return undefined;
+    const chunks: Uint8Array[] = [];
+    return {
+      // The bytes are only valid during the call: copy them.
+      write: (c) => chunks.push(c.slice()),
+      end: () => void (e.data = new TextDecoder().decode(concat(...chunks))),
+    };
+  });
+  for (let i = 0; i < bytes.length; i += step) p.push(bytes.subarray(i, i + step));
+  p.end();
+  return out;
+}
+
+function rejects(bytes: Uint8Array, message: RegExp): void {
+  assert.throws(() => parse(bytes), (e: unknown) => {
+    assert.ok(e instanceof TarFormatError, String(e));
+    assert.match(e.message, message);
+    return true;
+  });
+}
+
+Deno.test("files, directories and links, whatever the chunking", () => {
+  const archive = concat(
+    header({ name: "bin/", type: "5", mode: 0o755 }),
+    header({ name: "bin/python3.11", size: 5, mode: 0o755, mtime: 1_600_000_007 }),
+    data("hello"),
+    header({ name: "bin/python3", type: "2", linkname: "python3.11" }),
+    header({ name: "bin/py", type: "1", linkname: "bin/python3.11" }),
+    header({ name: "empty", size: 0 }),
+    header({ name: "big", size: 1300 }),
+    data("x".repeat(1300)),
+    END,
+  );
+  const expected = [
+    { name: "bin/", type: "directory", size: 0, mode: 0o755, mtime: 1_600_000_000, linkname: "" },
+    {
+      name: "bin/python3.11",
+      type: "file",
+      size: 5,
+      mode: 0o755,
+      mtime: 1_600_000_007,
+      linkname: "",
+      data: "hello",
+    },
+    {
+      name: "bin/python3",
+      type: "symlink",
+      size: 0,
+      mode: 0o644,
+      mtime: 1_600_000_000,
+      linkname: "python3.11",
+    },
+    {
+      name: "bin/py",
+      type: "link",
+      size: 0,
+      mode: 0o644,
+      mtime: 1_600_000_000,
+      linkname: "bin/python3.11",
+    },
+    {
+      name: "empty",
+      type: "file",
+      size: 0,
+      mode: 0o644,
+      mtime: 1_600_000_000,
+      linkname: "",
+      data: "",
+    },
+    {
+      name: "big",
+      type: "file",
+      size: 1300,
+      mode: 0o644,
+      mtime: 1_600_000_000,
+      linkname: "",
+      data: "x".repeat(1300),
+    },
+  ];
+  for (const step of [archive.length, 512, 511, 100, 7, 1]) {
+    assert.deepEqual(parse(archive, step), expected, `step ${step}`);
+  }
+});
+
+Deno.test("devices and FIFOs are reported (the policy refuses them)", () => {
+  const archive = concat(
+    header({ name: "dev/null", type: "3" }),
+    header({ name: "dev/sda", type: "4" }),
+    header({ name: "pipe", type: "6" }),
+    END,
+  );
+  assert.deepEqual(parse(archive).map((e) => e.type), ["character-device", "block-device", "fifo"]);
+});
+
+Deno.test("long names: ustar prefix, GNU L/K, pax path/linkpath", () => {
+  const long = "d".repeat(150) + "/" + "f".repeat(90);
+  const gnu = "g".repeat(300);
+  const pax = concat(
+    enc.encode(paxRecord("path", "p".repeat(200))),
+    enc.encode(paxRecord("linkpath", "t".repeat(200))),
+    enc.encode(paxRecord("mtime", "1600000000.5")),
+  );
+  const archive = concat(
+    header({ name: "f".repeat(90), prefix: "d".repeat(150), size: 1 }),
+    data("1"),
+    header({ name: "././@LongLink", type: "L", size: gnu.length + 1, magic: "gnu" }),
+    data(gnu + "\0"),
+    header({ name: gnu.slice(0, 100), size: 1, magic: "gnu" }),
+    data("2"),
+    header({ name: "././@LongLink", type: "K", size: 201, magic: "gnu" }),
+    data("k".repeat(200) + "\0"),
+    header({ name: "short-link", type: "2", linkname: "k".repeat(100), magic: "gnu" }),
+    header({ name: "PaxHeader/x", type: "x", size: pax.length }),
+    data(pax),
+    header({ name: "cut", type: "2", linkname: "cut" }),
+    END,
+  );
+  const entries = parse(archive, 97);
+  assert.equal(entries[0].name, long);
+  assert.equal(entries[0].data, "1");
+  assert.equal(entries[1].name, gnu);
+  assert.equal(entries[1].data, "2");
+  assert.equal(entries[2].name, "short-link");
+  assert.equal(entries[2].linkname, "k".repeat(200));
+  assert.equal(entries[3].name, "p".repeat(200));
+  assert.equal(entries[3].linkname, "t".repeat(200));
+  assert.equal(entries[3].mtime, 1_600_000_000.5);
+  assert.equal(entries.length, 4, "overrides apply to the next entry only");
+});
+
+Deno.test("GNU headers' prefix bytes are not a name prefix", () => {
+  const b = header({ name: "a", size: 0, magic: "gnu" });
+  // GNU tar keeps atime/ctime there; a prefix would turn up as 'junk/a'.
+  b.set(enc.encode("junk"), 345);
+  let sum = 0;
+  for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 0x20 : b[i];
+  b.set(enc.encode(sum.toString(8).padStart(6, "0") + "\0 "), 148);
+  assert.equal(parse(concat(b, END))[0].name, "a");
+});
+
+Deno.test("pax size overrides the header; base-256 sizes are read", () => {
+  const pax = enc.encode(paxRecord("size", "3"));
+  const archive = concat(
+    header({ name: "PaxHeader", type: "x", size: pax.length }),
+    data(pax),
+    header({ name: "a", size: 0 }),
+    data("abc"),
+    header({ name: "b", size: 4, base256Size: true }),
+    data("defg"),
+    END,
+  );
+  const entries = parse(archive);
+  assert.deepEqual(entries.map((e) => [e.name, e.size, e.data]), [["a", 3, "abc"], [
+    "b",
+    4,
+    "defg",
+  ]]);
+});
+
+Deno.test("global pax headers are skipped; v7 directories end with a slash", () => {
+  const g = enc.encode(paxRecord("comment", "hello"));
+  const archive = concat(
+    header({ name: "pax_global_header", type: "g", size: g.length }),
+    data(g),
+    header({ name: "old/", type: "\0", magic: "none" }),
+    header({ name: "old/file", type: "\0", size: 1, magic: "none" }),
+    data("o"),
+    END,
+  );
+  assert.deepEqual(parse(archive).map((e) => [e.name, e.type]), [
+    ["old/", "directory"],
+    ["old/file", "file"],
+  ]);
+});
+
+Deno.test("a directory's size field carries no data; a link's data is skipped", () => {
+  const archive = concat(
+    header({ name: "d/", type: "5", size: 4096 }),
+    header({ name: "l", type: "1", linkname: "f", size: 3 }),
+    data("xyz"),
+    header({ name: "f", size: 1 }),
+    data("f"),
+    END,
+  );
+  assert.deepEqual(parse(archive).map((e) => [e.name, e.data]), [
+    ["d/", undefined],
+    ["l", undefined],
+    ["f", "f"],
+  ]);
+});
+
+Deno.test("whatever follows the end-of-archive block is ignored", () => {
+  const archive = concat(header({ name: "a", size: 0 }), END, new Uint8Array(300).fill(7));
+  assert.deepEqual(parse(archive).map((e) => e.name), ["a"]);
+});
+
+Deno.test("corrupt headers, truncation and unsupported types are errors", () => {
+  const good = concat(header({ name: "a", size: 700 }), data("a".repeat(700)), END);
+  rejects(
+    concat(header({ name: "a", checksum: 1 }), END),
+    /a tar header is corrupt \(bad checksum\)/,
+  );
+  rejects(new Uint8Array(0), /it contains no data/);
+  rejects(good.subarray(0, 600), /ends in the middle of an entry/);
+  rejects(good.subarray(0, 100), /ends in the middle of an entry/);
+  rejects(good.subarray(0, 1536), /ends without an end-of-archive block/);
+  rejects(
+    concat(header({ name: "s", type: "S" }), END),
+    /entry 's' has an unsupported type \('S'\)/,
+  );
+  rejects(concat(header({ name: "v", type: "V" }), END), /unsupported type/);
+  rejects(
+    concat(header({ name: "L", type: "L", size: MAX_META_SIZE + 1 }), END),
+    /long name header is too large/,
+  );
+  rejects(
+    concat(header({ name: "x", type: "x", size: MAX_META_SIZE + 1 }), END),
+    /pax header is too large/,
+  );
+  const badPax = enc.encode("99 path=x\n");
+  rejects(
+    concat(header({ name: "x", type: "x", size: badPax.length }), data(badPax), END),
+    /pax extended header is corrupt/,
+  );
+  const badSize = enc.encode(paxRecord("size", "-1"));
+  rejects(
+    concat(header({ name: "x", type: "x", size: badSize.length }), data(badSize), END),
+    /invalid size '-1'/,
+  );
+  const b = header({ name: "a" });
+  b.set(enc.encode("9999"), 124);
+  let sum = 0;
+  for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 0x20 : b[i];
+  b.set(enc.encode(sum.toString(8).padStart(6, "0") + "\0 "), 148);
+  rejects(concat(b, END), /size '99990000000' is not an octal number/);
+});
+
+Deno.test("a sink's error stops the parse", () => {
+  const archive = concat(header({ name: "a", size: 3 }), data("abc"), END);
+  const p = new TarParser(() => ({
+    write: () => {
+      throw new Error("disk full");
+    },
+    end: () => {},
+  }));
+  assert.throws(() => p.push(archive), /disk full/);
+});
+
+Deno.test("parsePax reads records, tolerates NUL padding, refuses garbage", () => {
+  const m = parsePax(concat(enc.encode(paxRecord("path", "a=b")), new Uint8Array(5)));
+  assert.deepEqual([...m], [["path", "a=b"]]);
+  assert.throws(() => parsePax(enc.encode("5 x\n")), TarFormatError);
+  assert.throws(() => parsePax(enc.encode("abc")), TarFormatError);
+});
