@@ -42,7 +42,7 @@ export interface DeclaredLink {
   target: string;
 }
 
-/** Entry types of a tar archive, as `tar_parser.ts` names them. */
+/** Entry types of a tar archive, as `tar_entries.ts` names them. */
 export type EntryType =
   | "file"
   | "contiguous-file"

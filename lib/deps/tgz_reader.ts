@@ -3,22 +3,18 @@
  *
  * Inflation runs in a `gzip -dc` child process when the stack has `gzip` (as
  * GNU `tar xzf` does), so that it overlaps with parsing and file creation on
- * this thread. Its output is read into one reused buffer and parsed by
- * {@link TarParser}, which hands every piece of a file to the writer before
- * the next read: memory stays bounded by that buffer whatever the archive.
- * Without `gzip`, `DecompressionStream` inflates in-process (each chunk is
- * then a fresh allocation the garbage collector takes back later).
+ * this thread; `tar-stream` parses (see tar_entries.ts) and every piece of a
+ * file goes to the writer as it comes, with backpressure, so memory stays
+ * bounded whatever the archive. Without `gzip`, `DecompressionStream`
+ * inflates in-process.
  * @module
  */
 import { archiveInvalid, BuildpackError } from "../errors.ts";
 import { refusedType } from "./archive_policy.ts";
-import { type DataSink, type TarEntry, TarFormatError, TarParser } from "./tar_parser.ts";
+import { type DataSink, readTarEntries, type TarEntry, TarFormatError } from "./tar_entries.ts";
 import type { TreeWriter } from "./tree_writer.ts";
 
 const LABEL = ".tgz";
-/** Bytes read from gzip at a time. */
-const READ_BUFFER = 256 << 10;
-
 function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
@@ -41,22 +37,15 @@ export async function readTgz(
   options: ReadTgzOptions = {},
 ): Promise<void> {
   const invalid = (reason: string) => archiveInvalid(archive, LABEL, reason);
-  const parser = new TarParser((entry) => handle(writer, entry));
   const child = options.inProcess ? undefined : spawnGzip(archive);
   if (!child) {
     using file = await Deno.open(archive);
     const inflated = file.readable.pipeThrough(new DecompressionStream("gzip"));
-    let reading = true;
     try {
-      for await (const chunk of inflated) {
-        reading = false;
-        parser.push(chunk);
-        reading = true;
-      }
-      parser.end();
+      await readTarEntries(inflated, (entry) => handle(writer, entry));
     } catch (e) {
       writer.abort();
-      throw asBuildpackError(e, invalid, reading);
+      throw asBuildpackError(e, invalid);
     }
     writer.finish();
     return;
@@ -70,37 +59,35 @@ export async function readTgz(
       `its compressed data is corrupt or truncated (${text || `gzip exited with ${status.code}`})`,
     );
   };
-  const reader = child.stdout.getReader({ mode: "byob" });
-  let ended = false;
+  const state = { ended: false };
   try {
-    let buffer = new Uint8Array(READ_BUFFER);
-    for (;;) {
-      const { value, done } = await reader.read(buffer);
-      if (done) break;
-      parser.push(value);
-      // The parser is done with the bytes: read the next ones into the same memory.
-      buffer = new Uint8Array(value.buffer);
-    }
-    ended = true;
-    parser.end();
+    await readTarEntries(untilEnd(child.stdout, state), (entry) => handle(writer, entry));
   } catch (e) {
     writer.abort();
     // Once its output has ended, gzip has exited: when it failed (corrupt or
     // truncated data), its message is the better explanation. Before that,
     // the failure is ours (an unsafe entry, a bad tar inside): stop gzip.
-    if (!ended) {
-      await reader.cancel().catch(() => {});
+    if (!state.ended) {
       try {
         child.kill();
       } catch { /* already exited */ }
     }
     const failure = await gzipFailure();
-    if (ended && failure) throw failure;
-    throw asBuildpackError(e, invalid, false);
+    if (state.ended && failure) throw failure;
+    throw asBuildpackError(e, invalid);
   }
   const failure = await gzipFailure();
   if (failure) throw failure;
   writer.finish();
+}
+
+/** The chunks of `stream`; `state.ended` tells whether it ran to its end. */
+async function* untilEnd(
+  stream: ReadableStream<Uint8Array>,
+  state: { ended: boolean },
+): AsyncGenerator<Uint8Array> {
+  for await (const chunk of stream) yield chunk;
+  state.ended = true;
 }
 
 /** `gzip -dc -- archive`, or undefined when the stack has no gzip. */
@@ -121,12 +108,10 @@ function spawnGzip(archive: string): Deno.ChildProcess | undefined {
 function asBuildpackError(
   e: unknown,
   invalid: (reason: string) => BuildpackError,
-  inflating: boolean,
 ): BuildpackError {
   if (e instanceof BuildpackError) return e;
   if (e instanceof TarFormatError) return invalid(e.message);
-  if (inflating) return invalid(`its compressed data is corrupt or truncated (${message(e)})`);
-  throw e;
+  return invalid(`its compressed data is corrupt or truncated (${message(e)})`);
 }
 
 /** One parsed entry, handed to the writer; where a file's data goes. */
