@@ -19,7 +19,6 @@ import {
   type InstallPlan,
   planInstall,
 } from "./install_plan.ts";
-import { withPipfileLock } from "./managers/pipfile.ts";
 import { lockPipfile, pipenvDependency } from "./pipenv_lock.ts";
 import { type PipContext, pythonEnv } from "./pip.ts";
 import { preparePip } from "./pip_version.ts";
@@ -172,5 +171,6 @@ async function lockedPipfile(
     ...options,
     dependency: pipenvDependency(options.manifest, options.stack)!,
   });
+  const { withPipfileLock } = await import("./managers/pipfile.ts");
   return withPipfileLock(plan, lock, { env: options.env, pythonVersion: options.pythonVersion });
 }

@@ -10,14 +10,10 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { isSdist, vendorListing, withoutIndexOptions } from "./vendor.ts";
 import { chooseManager, MANAGER_FILES, type ManagerName } from "./managers/choose.ts";
-import { parseToml, pyprojectTables, type TomlTable } from "./pyproject.ts";
+import type { TomlTable } from "./pyproject.ts";
 import { requirementsPlan } from "./managers/requirements.ts";
-import { pipfileLockPlan, pipfilePlan } from "./managers/pipfile.ts";
 import { projectPlan } from "./managers/project.ts";
-import { uvPlan } from "./managers/uv.ts";
-import { poetryPlan } from "./managers/poetry.ts";
 import { fileKind, readAppText } from "../app_files.ts";
-import type { NamedRequirement } from "./required_set.ts";
 import { appFileNotRegular } from "../errors.ts";
 
 /** One `pip install` run of a plan. */
@@ -56,11 +52,10 @@ export interface InstallPlan {
    */
   files?: { path: string; text: string }[];
   /**
-   * The top-level requirements of a plan without a lock: named ones, and
-   * whether some lines name no project (paths, URLs, `-e`), whose
-   * distributions pip reports or `direct_url.json` marks.
+   * The top-level requirement lines of a plan without a lock (constraint
+   * files left out), to tell after an install what is still required.
    */
-  roots?: { named: NamedRequirement[]; unnamed: boolean };
+  roots?: string[];
   /**
    * Lock files name every distribution to install: a restage removes any
    * other (except what the runtime shipped). Without it the set is resolved.
@@ -99,7 +94,9 @@ export interface PlanOptions {
 /** The app's pyproject.toml, parsed, when it has one. */
 export async function readPyproject(buildDir: string): Promise<TomlTable | undefined> {
   const text = await readAppText(buildDir, "pyproject.toml", { optional: true });
-  return text === undefined ? undefined : parseToml(text, "pyproject.toml");
+  if (text === undefined) return undefined;
+  const { parseToml } = await import("./pyproject.ts");
+  return parseToml(text, "pyproject.toml");
 }
 
 /** Which of {@link MANAGER_FILES} the app has; one that is not a regular file is an error. */
@@ -137,10 +134,9 @@ export async function planInstall(
   const env = options.env ?? {};
   const present = await presentFiles(buildDir);
   const pyproject = present.has("pyproject.toml") ? await readPyproject(buildDir) : undefined;
-  const choice = chooseManager({
-    present,
-    pyproject: pyproject && pyprojectTables(pyproject),
-  });
+  // The TOML and lock-file code loads only for apps that need it (memory, start-up).
+  const tables = pyproject && (await import("./pyproject.ts")).pyprojectTables(pyproject);
+  const choice = chooseManager({ present, pyproject: tables });
   const pythonVersion = () => {
     if (!options.pythonVersion) throw new Error("planInstall: a lock file needs pythonVersion");
     return options.pythonVersion;
@@ -151,19 +147,27 @@ export async function planInstall(
       plan = await requirementsPlan(buildDir);
       break;
     case "uv":
-      plan = await uvPlan(buildDir, { pyproject: pyproject!, env, pythonVersion: pythonVersion() });
+      plan = await (await import("./managers/uv.ts")).uvPlan(buildDir, {
+        pyproject: pyproject!,
+        env,
+        pythonVersion: pythonVersion(),
+      });
       break;
     case "poetry":
-      plan = await poetryPlan(buildDir, {
+      plan = await (await import("./managers/poetry.ts")).poetryPlan(buildDir, {
         pyproject: pyproject!,
         env,
         pythonVersion: pythonVersion(),
       });
       break;
     case "pipfile":
-      plan = choice.decidedBy === "Pipfile.lock"
-        ? await pipfileLockPlan(buildDir, { env, pythonVersion: pythonVersion() })
-        : await pipfilePlan(buildDir, { canLock: options.canLockPipfile ?? false });
+      {
+        const pipfile = await import("./managers/pipfile.ts");
+        plan = choice.decidedBy === "Pipfile.lock"
+          ? await pipfile.pipfileLockPlan(buildDir, { env, pythonVersion: pythonVersion() })
+          : await pipfile.pipfilePlan(buildDir, { canLock: options.canLockPipfile ?? false });
+        break;
+      }
       break;
     case "project":
       plan = await projectPlan(buildDir, choice.decidedBy);

@@ -9,8 +9,7 @@ import { dirname, join } from "node:path";
 import type { Logger } from "../log.ts";
 import { run } from "../process.ts";
 import { pipFailed, pipTooOld, vendoredInstallFailed } from "../errors.ts";
-import { installedRequirements, type NamedRequirement, requiredClosure } from "./required_set.ts";
-import { linuxEnvironment } from "./pep508.ts";
+import type { NamedRequirement } from "./required_set.ts";
 import { compareVersions } from "./version.ts";
 import { installedDistributions, normalizeName } from "./site_packages.ts";
 import type { InstallPlan, PipInstall } from "./install_plan.ts";
@@ -261,15 +260,21 @@ export async function installIncremental(
       throw pipTooOld(version, REPORT_PIP);
     }
     const requested = await runInstallsReported(ctx, plan, { onlyLocal: options.onlyLocal });
+    const { installedRequirements, requiredClosure, rootRequirements } = await import(
+      "./required_set.ts"
+    );
+    const { linuxEnvironment } = await import("./pep508.ts");
+    const env = linuxEnvironment(stagedVersion(ctx, options.sitePackages));
     const installed = await installedRequirements(options.sitePackages);
+    const { named, unnamed } = rootRequirements(plan.roots ?? [], env);
     const roots: NamedRequirement[] = [
-      ...(plan.roots?.named ?? []),
+      ...named,
       ...[...requested].map((name) => ({ name, extras: [] })),
-      ...(plan.roots?.unnamed
+      ...(unnamed
         ? [...installed].filter(([, d]) => d.direct).map(([name]) => ({ name, extras: [] }))
         : []),
     ];
-    const missing = (plan.roots?.named ?? []).filter((r) => !installed.has(r.name));
+    const missing = named.filter((r) => !installed.has(r.name));
     if (roots.length === 0 || missing.length) {
       ctx.log.info(
         "Not removing packages: could not tell what the requirements need " +
@@ -281,11 +286,7 @@ export async function installIncremental(
       );
       return { removed: [] };
     }
-    required = requiredClosure(
-      roots,
-      installed,
-      linuxEnvironment(stagedVersion(ctx, options.sitePackages)),
-    );
+    required = requiredClosure(roots, installed, env);
   }
   const keep = new Set([
     ...options.runtimePackages,

@@ -43,6 +43,33 @@ export function requirementName(line: string): NamedRequirement | undefined {
   }
 }
 
+/**
+ * The top-level requirements among requirement `lines` that apply in `env`
+ * (markers evaluated), and whether some line names no project. Pure.
+ */
+export function rootRequirements(
+  lines: string[],
+  env: MarkerEnvironment,
+): { named: NamedRequirement[]; unnamed: boolean } {
+  const named: NamedRequirement[] = [];
+  let unnamed = false;
+  for (const line of lines) {
+    const name = requirementName(line);
+    if (!name) {
+      unnamed = true;
+      continue;
+    }
+    const spec = line.split(/\s+--?[a-z]/)[0].trim();
+    let applies = true;
+    try {
+      const marker = parseRequirement(spec).marker;
+      applies = marker === undefined || evaluateMarker(marker, env);
+    } catch { /* kept: a marker we cannot evaluate */ }
+    if (applies) named.push(name);
+  }
+  return { named, unnamed };
+}
+
 /** `Requires-Dist` values of a METADATA (or PKG-INFO) text: header section only. Pure. */
 export function requiresDist(metadata: string): string[] {
   const out: string[] = [];

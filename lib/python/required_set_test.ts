@@ -5,6 +5,7 @@ import {
   requiredClosure,
   requirementName,
   requiresDist,
+  rootRequirements,
 } from "./required_set.ts";
 import { linuxEnvironment } from "./pep508.ts";
 
@@ -74,5 +75,15 @@ Deno.test("requiredClosure follows requirements, markers and extras for the stag
       ENV,
     )
       .has("asgiref"),
+  );
+});
+
+Deno.test("rootRequirements: markers evaluated for the staged Python, unnamed lines noted", () => {
+  assert.deepEqual(
+    rootRequirements(
+      ["flask==3.1.3", "pywin32 ; sys_platform == 'win32'", "-e .", "six --hash=sha256:ab"],
+      ENV,
+    ),
+    { named: [{ name: "flask", extras: [] }, { name: "six", extras: [] }], unnamed: true },
   );
 });

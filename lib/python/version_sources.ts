@@ -33,7 +33,6 @@ import {
   normalizeRequest,
   satisfies,
 } from "./version.ts";
-import { parseToml, requiresPython } from "./pyproject.ts";
 
 /** A version request of the app. */
 export interface VersionRequest {
@@ -201,6 +200,7 @@ export async function readRequiresPython(appDir: string): Promise<VersionRequest
   for (const file of ["pyproject.toml", "uv.lock"]) {
     const text = await readAppText(appDir, file, { optional: true, maxBytes: LOCK_FILE_MAX_BYTES });
     if (text === undefined) continue;
+    const { parseToml, requiresPython } = await import("./pyproject.ts");
     const doc = parseToml(text, file);
     const value = file === "pyproject.toml" ? requiresPython(doc) : doc["requires-python"];
     if (typeof value === "string" && value.trim() !== "") {

@@ -15,6 +15,6 @@ export async function projectPlan(buildDir: string, file: string): Promise<Insta
     localPaths: ["."],
     hasRequirements: true,
     installs: [{ targets: ["."], flags: [] }],
-    roots: { named: [], unnamed: true },
+    roots: ["."],
   };
 }
