@@ -25,6 +25,7 @@ import { preparePip } from "./pip_version.ts";
 import { installBuildBackends } from "./build_backends.ts";
 import { downloadNltkData } from "./nltk.ts";
 import { installPackages, type PackagesAction } from "./packages.ts";
+import { compileBytecodeBehindPip } from "./bytecode.ts";
 import type { RuntimeResult } from "./runtime.ts";
 import { describePackageChanges, installedVersions, sitePackagesDir } from "./site_packages.ts";
 
@@ -121,6 +122,12 @@ export async function installAppPackages(
       pythonVersion: options.pythonVersion,
     };
     const deps = { manifest: options.manifest, stack: ctx.stack, installer, scratchDir };
+    // A runtime shipped without bytecode (as the official tarballs are) gets what pip
+    // imports compiled beside pip instead of by pip; one stat when it has bytecode.
+    const bytecode = compileBytecodeBehindPip(pip.pythonDir, {
+      version: options.pythonVersion,
+      env: pip.env,
+    });
     await preparePip(hostEnv.BP_PIP_VERSION, { ...deps, pip });
     const plan = await lockedPipfile(options.plan, {
       ...deps,
@@ -145,6 +152,12 @@ export async function installAppPackages(
       env: pip.env,
       log: ctx.log,
     });
+    if (bytecode) {
+      const { compiled, ms } = await bytecode.finished;
+      ctx.log.debug(
+        `Compiled ${compiled} of ${bytecode.files} modules beside pip in ${Math.round(ms)} ms`,
+      );
+    }
     const after = installedVersions(sitePackagesDir(pip.pythonDir));
     const changes = describePackageChanges(action, before, after);
     return { fingerprint: print, inputs, action, changes, nltkData };
