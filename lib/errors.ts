@@ -297,15 +297,6 @@ export function archiveInvalid(archive: string, format: string, reason: string):
   );
 }
 
-/** Extracting an archive needs a command the stack does not have. */
-export function archiveToolMissing(archive: string, tool: string, pkg: string): BuildpackError {
-  const name = archive.slice(archive.lastIndexOf("/") + 1);
-  return new BuildpackError(
-    `Extracting ${name} needs the '${tool}' command, which was not found on PATH.\n` +
-      `Install it (Debian/Ubuntu package ${pkg}) or use a .tgz version of the archive.`,
-  );
-}
-
 /** Writing an extracted entry to disk failed (disk full, permissions, a path clash). */
 export function archiveWriteFailed(archive: string, entry: string, reason: string): BuildpackError {
   const name = archive.slice(archive.lastIndexOf("/") + 1);

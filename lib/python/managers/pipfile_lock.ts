@@ -9,7 +9,7 @@
  */
 
 import { pipfileLockUnusable } from "../../errors.ts";
-import { expandEnv, LockProblem } from "../pipfile_lock.ts";
+import { expandEnv, LockProblem } from "./pipfile_sources.ts";
 import { normalizeName } from "../site_packages.ts";
 import { markerHolds, targetEnvironment } from "./lock_markers.ts";
 import { addIndex, appRelativePath, sortDistributions, str, table } from "./lock_common.ts";
