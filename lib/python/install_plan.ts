@@ -160,15 +160,13 @@ export async function planInstall(
         pythonVersion: pythonVersion(),
       });
       break;
-    case "pipfile":
-      {
-        const pipfile = await import("./managers/pipfile.ts");
-        plan = choice.decidedBy === "Pipfile.lock"
-          ? await pipfile.pipfileLockPlan(buildDir, { env, pythonVersion: pythonVersion() })
-          : await pipfile.pipfilePlan(buildDir, { canLock: options.canLockPipfile ?? false });
-        break;
-      }
+    case "pipfile": {
+      const pipfile = await import("./managers/pipfile.ts");
+      plan = choice.decidedBy === "Pipfile.lock"
+        ? await pipfile.pipfileLockPlan(buildDir, { env, pythonVersion: pythonVersion() })
+        : await pipfile.pipfilePlan(buildDir, { canLock: options.canLockPipfile ?? false });
       break;
+    }
     case "project":
       plan = await projectPlan(buildDir, choice.decidedBy);
       break;
