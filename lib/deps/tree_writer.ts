@@ -16,6 +16,7 @@
  * @module
  */
 import { archiveEntryEscapes, archiveWriteFailed, BuildpackError } from "../errors.ts";
+import { describeIoError } from "../io_errors.ts";
 import { ArchivePolicy, isRefusal } from "./archive_policy.ts";
 
 /** Mode and mtime (seconds) of an entry. */
@@ -81,7 +82,10 @@ export class TreeWriter {
 
   #failed(entry: string, e: unknown): BuildpackError {
     if (e instanceof BuildpackError) return e;
-    return archiveWriteFailed(this.#archive, entry, message(e));
+    // A full disk, a read-only or forbidden target: what was being done, and where.
+    const name = this.#archive.slice(this.#archive.lastIndexOf("/") + 1);
+    return describeIoError(e, { doing: `extracting ${name}`, path: this.#root }) ??
+      archiveWriteFailed(this.#archive, entry, message(e));
   }
 
   /** The entry's path relative to the root ("" for the root itself), or throw the refusal. */
