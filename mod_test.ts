@@ -32,6 +32,11 @@ Deno.test("the dev shim dispatches on the symlink name; unknown commands exit 2 
     assert.deepEqual(await runShim("detect", [app]), { code: 0, stdout: `python ${version}\n` });
     await Deno.remove(`${app}/requirements.txt`);
     assert.equal((await runShim("detect", [app])).code, 1);
+    for (const lock of ["uv.lock", "poetry.lock"]) {
+      await Deno.writeTextFile(`${app}/${lock}`, "version = 1\n");
+      assert.equal((await runShim("detect", [app])).code, 0, `${lock} is detected`);
+      await Deno.remove(`${app}/${lock}`);
+    }
     const bad = await runShim("buildpack", ["frobnicate"]);
     assert.equal(bad.code, 2);
     assert.match(bad.stdout, /Unknown command 'frobnicate'/);
