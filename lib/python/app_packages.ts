@@ -46,11 +46,11 @@ export interface AppPackagesContext {
 }
 
 const MANAGER_LABELS: Record<InstallPlan["manager"], string> = {
-  requirements: "pip",
-  uv: "uv.lock (installed with pip, hash-checked)",
-  poetry: "poetry.lock (installed with pip, hash-checked)",
-  pipfile: "Pipenv",
-  project: "pip (the app is a Python project)",
+  requirements: "pip installs what it lists",
+  uv: "a uv project: its locked versions, hash-checked, installed with pip",
+  poetry: "a Poetry project: its locked main group, hash-checked, installed with pip",
+  pipfile: "Pipenv: the locked default packages, hash-checked, installed with pip",
+  project: "pip installs the app itself",
   none: "nothing to install",
 };
 
@@ -70,7 +70,7 @@ export async function planAppPackages(
   });
   for (const warning of plan.warnings ?? []) ctx.log.warning(warning);
   if (plan.source) {
-    ctx.log.info(`Packages: ${plan.source} decides, ${MANAGER_LABELS[plan.manager]}`);
+    ctx.log.info(`Packages: ${plan.source} decides (${MANAGER_LABELS[plan.manager]})`);
   }
   return plan;
 }
