@@ -8,9 +8,8 @@
  */
 import type { InstallPlan } from "../install_plan.ts";
 import { table, type TomlTable } from "../pyproject.ts";
-import { readAppText } from "../../app_files.ts";
 import { readPoetryLock } from "./poetry_lock.ts";
-import { lockedPlan } from "./locked_plan.ts";
+import { type ProjectLockOptions, projectLockPlan } from "./project_lock.ts";
 
 /** The project's name: `[project] name` (Poetry 2), else `[tool.poetry] name`. */
 function projectName(pyproject: TomlTable): string | undefined {
@@ -19,23 +18,16 @@ function projectName(pyproject: TomlTable): string | undefined {
 }
 
 /** The plan for an app with poetry.lock. */
-export async function poetryPlan(
-  buildDir: string,
-  options: { pyproject: TomlTable; env: Record<string, string | undefined>; pythonVersion: string },
-): Promise<InstallPlan> {
-  const lockText = (await readAppText(buildDir, "poetry.lock", { optional: true })) ?? "";
-  const pyprojectText = (await readAppText(buildDir, "pyproject.toml", { optional: true })) ?? "";
-  const locked = readPoetryLock(lockText, {
-    pyproject: options.pyproject,
-    pythonFullVersion: options.pythonVersion,
-  });
-  return lockedPlan(locked, {
+export function poetryPlan(buildDir: string, options: ProjectLockOptions): Promise<InstallPlan> {
+  return projectLockPlan(buildDir, {
+    ...options,
     manager: "poetry",
-    inputs: [
-      { path: "pyproject.toml", text: pyprojectText },
-      { path: "poetry.lock", text: lockText },
-    ],
-    env: options.env,
+    lockFile: "poetry.lock",
+    read: (text) =>
+      readPoetryLock(text, {
+        pyproject: options.pyproject,
+        pythonFullVersion: options.pythonVersion,
+      }),
     projectName: projectName(options.pyproject),
   });
 }

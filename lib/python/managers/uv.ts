@@ -7,30 +7,19 @@
  * @module
  */
 import type { InstallPlan } from "../install_plan.ts";
-import { table, type TomlTable } from "../pyproject.ts";
-import { readAppText } from "../../app_files.ts";
+import { table } from "../pyproject.ts";
 import { readUvLock } from "./uv_lock.ts";
-import { lockedPlan } from "./locked_plan.ts";
+import { type ProjectLockOptions, projectLockPlan } from "./project_lock.ts";
 
 /** The plan for an app with uv.lock. */
-export async function uvPlan(
-  buildDir: string,
-  options: { pyproject: TomlTable; env: Record<string, string | undefined>; pythonVersion: string },
-): Promise<InstallPlan> {
-  const lockText = (await readAppText(buildDir, "uv.lock", { optional: true })) ?? "";
-  const pyprojectText = (await readAppText(buildDir, "pyproject.toml", { optional: true })) ?? "";
-  const locked = readUvLock(lockText, {
-    pyproject: options.pyproject,
-    pythonFullVersion: options.pythonVersion,
-  });
+export function uvPlan(buildDir: string, options: ProjectLockOptions): Promise<InstallPlan> {
   const name = table(options.pyproject.project)?.name;
-  return lockedPlan(locked, {
+  return projectLockPlan(buildDir, {
+    ...options,
     manager: "uv",
-    inputs: [
-      { path: "pyproject.toml", text: pyprojectText },
-      { path: "uv.lock", text: lockText },
-    ],
-    env: options.env,
+    lockFile: "uv.lock",
+    read: (text) =>
+      readUvLock(text, { pyproject: options.pyproject, pythonFullVersion: options.pythonVersion }),
     projectName: typeof name === "string" ? name : undefined,
   });
 }
