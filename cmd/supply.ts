@@ -28,9 +28,9 @@ import {
   planAppPackages,
 } from "../lib/python/app_packages.ts";
 import { writeLaunchFiles } from "../lib/stage/launch_files.ts";
-import { save as saveEnvironment } from "../lib/python/environment_cache.ts";
+import { save as saveEnvironment, type TreeSummary } from "../lib/python/environment_cache.ts";
 import { housekeeping } from "../lib/stage/housekeeping.ts";
-import { noteSupplySummary, timed, treeBytes } from "../lib/stage/summary.ts";
+import { noteSupplySummary, timed } from "../lib/stage/summary.ts";
 import { installedDistributions, sitePackagesDir } from "../lib/python/site_packages.ts";
 import { markStagingStart, seconds } from "../lib/stage/timer.ts";
 import { previousBuildpackVersion } from "../lib/stage/metadata.ts";
@@ -92,10 +92,14 @@ export async function supply(args: string[], log: Logger): Promise<number> {
     buildpackVersion: ctx.buildpackVersion,
     nltkData: packages.nltkData,
   });
-  await timed(steps, "cache save", () => saveForNextStaging(ctx, { python, runtime, packages }));
+  const saved = await timed(
+    steps,
+    "cache save",
+    () => saveForNextStaging(ctx, { python, runtime, packages }),
+  );
   await housekeeping(log, "prune the app cache", () => installer.pruneCache());
   await writeSbom(ctx, python);
-  await noteSummary(ctx, { steps, python, runtime, packages, source: plan.source });
+  await noteSummary(ctx, { steps, python, runtime, packages, source: plan.source, saved });
   log.info(
     `Python ${python.version} ready: runtime ${runtime.reused ? "reused" : "installed"}, ` +
       `packages ${packages.action} (supply took ${seconds(Date.now() - started)})`,
@@ -103,15 +107,19 @@ export async function supply(args: string[], log: Logger): Promise<number> {
   return 0;
 }
 
-/** The environment saved to the app cache for the next staging (a failure is a warning). */
+/**
+ * The environment saved to the app cache for the next staging (a failure is
+ * a warning); the saved tree, whose listing also gives the installed size.
+ */
 async function saveForNextStaging(
   ctx: StagingContext,
   done: { python: Dependency; runtime: RuntimeResult; packages: AppPackagesResult },
-): Promise<void> {
+): Promise<TreeSummary | undefined> {
   const { python, runtime, packages } = done;
+  let tree: TreeSummary | undefined;
   await housekeeping(ctx.log, "save the Python environment to the app cache", async () => {
     ctx.log.info("Saving the Python environment to the app cache");
-    const warning = await saveEnvironment(ctx.cacheDir, join(ownDepsDir(ctx), "python"), {
+    const result = await saveEnvironment(ctx.cacheDir, join(ownDepsDir(ctx), "python"), {
       buildpackVersion: ctx.buildpackVersion,
       stack: ctx.stack,
       runtime: { version: python.version, sha256: python.sha256 },
@@ -119,8 +127,10 @@ async function saveForNextStaging(
       runtimePackages: runtime.runtimePackages,
       inputs: packages.inputs,
     });
-    if (warning) ctx.log.warning(warning);
+    if ("warning" in result) ctx.log.warning(result.warning);
+    else tree = result.tree;
   });
+  return tree;
 }
 
 /** Supply's part of the staging summary, for finalize to print. */
@@ -132,31 +142,23 @@ async function noteSummary(
     runtime: RuntimeResult;
     packages: AppPackagesResult;
     source: string;
+    saved: TreeSummary | undefined;
   },
 ): Promise<void> {
-  const { python, runtime } = done;
-  await housekeeping(
-    ctx.log,
-    "note the staging summary",
-    async () =>
-      noteSupplySummary(ctx.cacheDir, {
-        steps: done.steps,
-        runtime: `${runtime.reused ? "reused from the app cache" : "installed"} ` +
-          `(python ${python.version})`,
-        packages: done.packages.changes,
-        source: done.source || undefined,
-        installed: await installedSize(join(ownDepsDir(ctx), "python")),
-      }),
-  );
-}
-
-async function installedSize(python: string) {
-  const bytes = await treeBytes(python);
-  const sp = sitePackagesDir(python);
-  return bytes === undefined ? undefined : {
-    bytes,
-    distributions: sp ? installedDistributions(sp).length : 0,
-  };
+  const { python, runtime, saved } = done;
+  const sp = sitePackagesDir(join(ownDepsDir(ctx), "python"));
+  await housekeeping(ctx.log, "note the staging summary", () =>
+    noteSupplySummary(ctx.cacheDir, {
+      steps: done.steps,
+      runtime: `${runtime.reused ? "reused from the app cache" : "installed"} ` +
+        `(python ${python.version})`,
+      packages: done.packages.changes,
+      source: done.source || undefined,
+      installed: saved && {
+        bytes: saved.bytes,
+        distributions: sp ? installedDistributions(sp).length : 0,
+      },
+    }));
 }
 
 function appPackagesContext(ctx: StagingContext): AppPackagesContext {

@@ -33,8 +33,8 @@ export interface EnvironmentRecord {
   runtimePackages: string[];
   /** Digests of each input, to tell the user what changed. */
   inputs: InputDigests;
-  /** The saved tree: number of entries and digest of their listing (see {@link treeListing}). */
-  tree: { entries: number; digest: string };
+  /** The saved tree (see {@link treeSummary}). */
+  tree: TreeSummary;
 }
 
 /** What a staging wants to reuse. */
@@ -80,7 +80,8 @@ export function parseRecord(text: string): EnvironmentRecord | undefined {
     typeof runtime.sha256 === "string" && typeof r.fingerprint === "string" &&
     Array.isArray(r.runtimePackages) && r.runtimePackages.every((p) => typeof p === "string") &&
     isObject(inputs) && isDigestMap(inputs.files) && isDigestMap(inputs.settings) &&
-    isObject(tree) && typeof tree.entries === "number" && typeof tree.digest === "string";
+    isObject(tree) && typeof tree.entries === "number" && typeof tree.digest === "string" &&
+    typeof tree.bytes === "number";
   return ok ? r as unknown as EnvironmentRecord : undefined;
 }
 
@@ -171,12 +172,25 @@ export async function treeListing(dir: string): Promise<string[]> {
   return new TextDecoder().decode(out.stdout).split("\n").filter(Boolean).sort();
 }
 
-/** Number of entries and digest of a tree's listing. */
-export async function treeSummary(dir: string): Promise<{ entries: number; digest: string }> {
+/** A tree as {@link treeListing} sees it. */
+export interface TreeSummary {
+  /** Number of entries. */
+  entries: number;
+  /** sha256 of the listing. */
+  digest: string;
+  /** Bytes of its regular files. */
+  bytes: number;
+}
+
+/** Number of entries, digest of a tree's listing, and its files' bytes. */
+export async function treeSummary(dir: string): Promise<TreeSummary> {
   const listing = await treeListing(dir);
+  let bytes = 0;
+  for (const line of listing) if (line.startsWith("f ")) bytes += Number(line.split(" ", 2)[1]);
   return {
     entries: listing.length,
     digest: createHash("sha256").update(listing.join("\n")).digest("hex"),
+    bytes,
   };
 }
 
@@ -266,15 +280,15 @@ async function removeLeftovers(cacheDir: string): Promise<void> {
 /**
  * Save `pythonDir` as the cached environment, atomically: a hard-linked copy
  * (a full copy when links fail) is built in a temporary sibling, its record
- * written last inside it, then renamed over the previous one. Returns a
- * warning text instead of throwing: a failed save must not fail a staging
- * whose droplet is complete.
+ * written last inside it, then renamed over the previous one. Returns the
+ * saved tree, or a warning text instead of throwing: a failed save must not
+ * fail a staging whose droplet is complete.
  */
 export async function save(
   cacheDir: string,
   pythonDir: string,
   record: Omit<EnvironmentRecord, "schema" | "tree">,
-): Promise<string | undefined> {
+): Promise<{ tree: TreeSummary } | { warning: string }> {
   const tmp = join(cacheDir, `${ENV_DIR}.tmp-${crypto.randomUUID().slice(0, 8)}`);
   const old = join(cacheDir, `${ENV_DIR}.old-${crypto.randomUUID().slice(0, 8)}`);
   try {
@@ -294,12 +308,14 @@ export async function save(
     await Deno.rename(tmp, target);
     if (hadOld) await Deno.remove(old, { recursive: true }).catch(() => {});
     await Deno.remove(join(cacheDir, OLD_RECORD_FILE)).catch(() => {});
-    return undefined;
+    return { tree: full.tree };
   } catch (error) {
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
     await Deno.remove(old, { recursive: true }).catch(() => {});
-    return `Could not save the Python environment to the app cache (${
-      (error as Error).message
-    }); the next staging installs it afresh`;
+    return {
+      warning: `Could not save the Python environment to the app cache (${
+        (error as Error).message
+      }); the next staging installs it afresh`,
+    };
   }
 }

@@ -26,7 +26,7 @@ const RECORD = {
 };
 
 Deno.test("parseRecord: anything not shaped exactly like a record is no usable cache", () => {
-  const good = { schema: 2, ...RECORD, tree: { entries: 3, digest: "x" } };
+  const good = { schema: 2, ...RECORD, tree: { entries: 3, digest: "x", bytes: 10 } };
   assert.ok(parseRecord(JSON.stringify(good)));
   for (
     const bad of [
@@ -46,7 +46,7 @@ Deno.test("parseRecord: anything not shaped exactly like a record is no usable c
 });
 
 Deno.test("reuseReasons lists every reason, not only the first", () => {
-  const record = { schema: 2 as const, ...RECORD, tree: { entries: 1, digest: "x" } };
+  const record = { schema: 2 as const, ...RECORD, tree: { entries: 1, digest: "x", bytes: 10 } };
   assert.deepEqual(reuseReasons(record, KEY), []);
   assert.deepEqual(
     reuseReasons(record, {
@@ -80,7 +80,7 @@ Deno.test("save is atomic and restore checks the tree and the interpreter", asyn
     const cache = join(root, "cache");
     const python = join(root, "deps", "python");
     await fakeRuntime(python);
-    assert.equal(await save(cache, python, RECORD), undefined);
+    assert.ok("tree" in await save(cache, python, RECORD));
     const names = [...Deno.readDirSync(cache)].map((e) => e.name);
     assert.deepEqual(names, ["python-env"], "no temporary trees are left");
     const { record, reasons } = await lookUp(cache, KEY);
@@ -93,7 +93,7 @@ Deno.test("save is atomic and restore checks the tree and the interpreter", asyn
     assert.ok(Deno.statSync(join(target, "bin", "python3")).isFile);
 
     // A cache that lost a file is damaged: the caller installs afresh.
-    assert.equal(await save(cache, target, RECORD), undefined);
+    assert.ok("tree" in await save(cache, target, RECORD));
     await Deno.remove(
       join(cache, "python-env", "lib", "python3.11", "site-packages", "flask", "app.py"),
     );
@@ -103,7 +103,7 @@ Deno.test("save is atomic and restore checks the tree and the interpreter", asyn
 
     // An emptied interpreter is damaged too, even with the same listing size.
     await fakeRuntime(join(root, "third"));
-    assert.equal(await save(cache, join(root, "third"), RECORD), undefined);
+    assert.ok("tree" in await save(cache, join(root, "third"), RECORD));
     await Deno.writeTextFile(join(cache, "python-env", "bin", "python3"), "#!/bin/sh\nexit 1\n");
     const broken = await restore(cache, join(root, "fourth"), (await lookUp(cache, KEY)).record!);
     assert.equal(broken.ok, false);
@@ -121,11 +121,14 @@ Deno.test("a save that cannot write warns instead of throwing and leaves no reco
     // The cache path is a file: nothing can be created under it.
     const cache = join(root, "cache");
     await Deno.writeTextFile(cache, "not a dir");
-    const warning = await save(cache, python, RECORD);
-    assert.match(warning ?? "", /Could not save the Python environment to the app cache/);
+    const result = await save(cache, python, RECORD);
+    assert.match(
+      "warning" in result ? result.warning : "",
+      /Could not save the Python environment to the app cache/,
+    );
     const fresh = join(root, "cache2");
     await Deno.mkdir(join(fresh, "python-env.tmp-dead"), { recursive: true });
-    assert.equal(await save(fresh, python, RECORD), undefined);
+    assert.ok("tree" in await save(fresh, python, RECORD));
     assert.deepEqual([...Deno.readDirSync(fresh)].map((e) => e.name), ["python-env"]);
   } finally {
     await Deno.remove(root, { recursive: true });
@@ -141,7 +144,7 @@ Deno.test("a save across filesystems (no hard links) copies the whole tree", asy
     other = await Deno.makeTempDir({ dir: shm, prefix: "env-cache-" });
     const python = join(root, "python");
     await fakeRuntime(python);
-    assert.equal(await save(other, python, RECORD), undefined);
+    assert.ok("tree" in await save(other, python, RECORD));
     const { record, reasons } = await lookUp(other, KEY);
     assert.deepEqual(reasons, []);
     assert.ok(Deno.statSync(join(other, "python-env", "bin", "python3")).isFile);

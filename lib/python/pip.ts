@@ -11,7 +11,7 @@ import { run } from "../process.ts";
 import { pipFailed, pipTooOld, vendoredInstallFailed } from "../errors.ts";
 import type { NamedRequirement } from "./required_set.ts";
 import { compareVersions } from "./version.ts";
-import { installedDistributions, normalizeName } from "./site_packages.ts";
+import { installedDistributions, installedVersions, normalizeName } from "./site_packages.ts";
 import type { InstallPlan, PipInstall } from "./install_plan.ts";
 import { BUILD_BACKENDS, missingDistributions } from "./vendor.ts";
 import { withoutIgnoredVariables } from "./hostile_env.ts";
@@ -167,15 +167,19 @@ export function installArgs(ctx: PipContext, plan: InstallPlan, install: PipInst
   ];
 }
 
+/** The plan's pip runs: all of them, or only those marked `local` when asked and any are. */
+function runsOf(plan: InstallPlan, options: { onlyLocal?: boolean }): PipInstall[] {
+  const local = plan.installs.filter((i) => i.local);
+  return options.onlyLocal && local.length ? local : plan.installs;
+}
+
 /** Run the pip installs of the plan, in order (only those marked `local` when asked and any are). */
 async function runInstalls(
   ctx: PipContext,
   plan: InstallPlan,
   options: { onlyLocal?: boolean } = {},
 ): Promise<void> {
-  const local = plan.installs.filter((i) => i.local);
-  const runs = options.onlyLocal && local.length ? local : plan.installs;
-  for (const install of runs) {
+  for (const install of runsOf(plan, options)) {
     await pip(ctx, plan, { args: installArgs(ctx, plan, install) });
   }
 }
@@ -188,27 +192,14 @@ export async function installFresh(ctx: PipContext, plan: InstallPlan): Promise<
 /** The oldest pip whose `install --report` the incremental install reads. */
 export const REPORT_PIP = "22.2";
 
-/** The version of pip installed in `sitePackages`, if any. */
-export function pipVersion(sitePackages: string): string | undefined {
-  try {
-    for (const e of Deno.readDirSync(sitePackages)) {
-      const m = e.name.match(/^pip-([^-]+)\.dist-info$/);
-      if (m) return m[1];
-    }
-  } catch { /* none */ }
-  return undefined;
-}
-
 /** Run the plan's pip installs, each with `--report`; returns what pip said was requested. */
 async function runInstallsReported(
   ctx: PipContext,
   plan: InstallPlan,
   options: { onlyLocal?: boolean },
 ): Promise<Set<string>> {
-  const local = plan.installs.filter((i) => i.local);
-  const runs = options.onlyLocal && local.length ? local : plan.installs;
   const requested = new Set<string>();
-  for (const install of runs) {
+  for (const install of runsOf(plan, options)) {
     const report = join(ctx.depsIdxDir, `.pip-report-${crypto.randomUUID().slice(0, 8)}.json`);
     try {
       await pip(ctx, plan, { args: [...installArgs(ctx, plan, install), "--report", report] });
@@ -255,7 +246,7 @@ export async function installIncremental(
     await runInstalls(ctx, plan, { onlyLocal: options.onlyLocal });
     required = new Set(plan.lockedNames);
   } else {
-    const version = pipVersion(options.sitePackages);
+    const version = installedVersions(options.sitePackages).get("pip");
     if (version !== undefined && compareVersions(version, REPORT_PIP) < 0) {
       throw pipTooOld(version, REPORT_PIP);
     }

@@ -22,22 +22,12 @@ export function sitePackagesDir(pythonDir: string): string | undefined {
   return undefined;
 }
 
+const DIST_INFO = /^(.+?)-([^-]*)\.(dist-info|egg-info)$/;
+
 /** Name of the distribution a `*.dist-info`/`*.egg-info` entry belongs to. */
 export function distributionName(entry: string): string | undefined {
-  const m = entry.match(/^(.+?)-[^-]*\.(dist-info|egg-info)$/);
+  const m = entry.match(DIST_INFO);
   return m ? normalizeName(m[1]) : undefined;
-}
-
-/** Normalised names of the distributions installed in `sitePackages`, sorted. */
-export function installedDistributions(sitePackages: string): string[] {
-  const names = new Set<string>();
-  try {
-    for (const e of Deno.readDirSync(sitePackages)) {
-      const name = distributionName(e.name);
-      if (name) names.add(name);
-    }
-  } catch { /* none */ }
-  return [...names].sort();
 }
 
 /** Installed distributions by normalised name with their versions (from dist-info names). */
@@ -46,11 +36,16 @@ export function installedVersions(sitePackages: string | undefined): Map<string,
   if (!sitePackages) return out;
   try {
     for (const e of Deno.readDirSync(sitePackages)) {
-      const m = e.name.match(/^(.+?)-([^-]*)\.(dist-info|egg-info)$/);
+      const m = e.name.match(DIST_INFO);
       if (m) out.set(normalizeName(m[1]), m[2]);
     }
   } catch { /* none */ }
   return out;
+}
+
+/** Normalised names of the distributions installed in `sitePackages`, sorted. */
+export function installedDistributions(sitePackages: string): string[] {
+  return [...installedVersions(sitePackages).keys()].sort();
 }
 
 /** `fresh: 9 installed` / `incremental: 1 added, 2 removed, 1 upgraded` from two snapshots. Pure. */

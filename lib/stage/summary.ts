@@ -81,19 +81,3 @@ export async function takeSupplySummary(cacheDir: string): Promise<SupplySummary
     return undefined;
   }
 }
-
-/** Bytes used by `dir` (`du -sb`), or undefined when it cannot be measured. */
-export async function treeBytes(dir: string): Promise<number | undefined> {
-  try {
-    const out = await new Deno.Command("du", {
-      args: ["-sb", dir],
-      stdout: "piped",
-      stderr: "null",
-      stdin: "null",
-    }).output();
-    const n = Number(new TextDecoder().decode(out.stdout).split(/\s/)[0]);
-    return out.success && Number.isFinite(n) ? n : undefined;
-  } catch {
-    return undefined;
-  }
-}

@@ -17,14 +17,14 @@ import type { InstallPlan, PipInstall } from "../install_plan.ts";
 import type { ManagerName } from "./choose.ts";
 import { normalizeName } from "../site_packages.ts";
 
-/** Hosts of the public Python Package Index. */
-const PUBLIC_INDEX_HOSTS = new Set(["pypi.org", "pypi.python.org", "test.pypi.org"]);
+/** Hosts of the public Python Package Index (not test.pypi.org: a different index). */
+const PUBLIC_INDEX_HOSTS = new Set(["pypi.org", "pypi.python.org"]);
 
 /** Whether `url` is the public PyPI index (`https://pypi.org/simple`). */
 export function isPublicIndex(url: string): boolean {
   try {
     const u = new URL(url);
-    return PUBLIC_INDEX_HOSTS.has(u.hostname) && u.hostname !== "test.pypi.org";
+    return PUBLIC_INDEX_HOSTS.has(u.hostname);
   } catch {
     return false;
   }

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
+import { REAL_PYPROJECT } from "./poetry_real_pyproject.ts";
 import { parse } from "smol-toml";
 import { poetryContentHash, poetryLockIsFresh } from "./poetry_content_hash.ts";
 
 // Poetry 1 pyprojects (all under [tool.poetry]) and the content-hash REAL Poetry
-// 1.3.2 (Debian's python3-poetry) computed for them: P4's hash is the one
+// 1.3.2 (Debian's python3-poetry) computed for them: REAL_PYPROJECT's (poetry_real_pyproject.ts) hash is the one
 // `poetry lock --no-update` wrote into poetry.lock against the machine's mirror
 // served over HTTP; P1-P3's were printed by Poetry's own
 // `Factory().create_poetry(dir).locker._content_hash`. (Poetry 1.3.2 has no
@@ -77,34 +78,10 @@ Django = "4.2.*"
 black = "^24"
 `;
 
-const P4 = `[tool.poetry]
-name = "caf\u00e9-app"
-version = "0.1.0"
-description = "Cr\u00e8me br\u00fbl\u00e9e \u2713 \u{1f600} service"
-authors = ["Zo\u00eb <zoe@example.com>"]
-
-[tool.poetry.dependencies]
-python = "^3.11"
-flask = "^3.1"
-gunicorn = { version = ">=23", markers = "sys_platform == 'linux'" }
-
-[tool.poetry.group.dev.dependencies]
-pytest = "^8.0"
-
-[[tool.poetry.source]]
-name = "mirror"
-url = "http://127.0.0.1:8123/simple/"
-default = true
-
-[build-system]
-requires = ["poetry-core"]
-build-backend = "poetry.core.masonry.api"
-`;
-
 // Poetry 2 pyprojects ([project] form) and the hashes printed by the
 // `_get_content_hash` of Poetry's master (src/poetry/packages/locker.py,
 // 2.3 era) run under CPython 3.11, with and without `[dependency-groups]`
-// (Poetry < 2.3 did not hash them). The same code also gives P1-P4's hashes.
+// (Poetry < 2.3 did not hash them). The same code also gives the P1-P3 and REAL_PYPROJECT hashes.
 
 const Q1 = `[project]
 name = "svc"
@@ -170,7 +147,7 @@ Deno.test("poetryContentHash: Poetry 1 pyprojects hash as real Poetry 1.3.2 does
     "6cee81f1b468eabf2f701f3468f6edd2c1bc446674eda3e7f91d5d5498e6c065",
   );
   assert.equal(
-    poetryContentHash(parse(P4)),
+    poetryContentHash(parse(REAL_PYPROJECT)),
     "83c203127cdfb6c8b8cd70842983b7197e0f919bf9fcefb012f3d596b88be0e7",
   );
 });
