@@ -130,17 +130,24 @@ export async function lookUp(
 }
 
 /**
- * The listing a tree digest is made of: `f <size> <path>`, `l <path> <target>`,
- * `d <path>`, sorted; `__pycache__` dirs and the record are left out
- * (bytecode is rewritten by any run of the interpreter).
+ * A tree's listing: `f <size> <path>`, `l <path> <target>`, `d <path>`, and
+ * `p <size>` for each file under a `__pycache__` dir, sorted; the record is
+ * left out. The digest leaves the `p` lines out too (bytecode is rewritten by
+ * any run of the interpreter); the size counts them.
  */
 export async function treeListing(dir: string): Promise<string[]> {
   const out = await new Deno.Command("find", {
     args: [
       ".",
+      "-path",
+      "*/__pycache__/*",
+      "-type",
+      "f",
+      "-printf",
+      "p %s\\n",
+      "-o",
       "-name",
       "__pycache__",
-      "-prune",
       "-o",
       "-name",
       RECORD_FILE,
@@ -184,9 +191,13 @@ export interface TreeSummary {
 
 /** Number of entries, digest of a tree's listing, and its files' bytes. */
 export async function treeSummary(dir: string): Promise<TreeSummary> {
-  const listing = await treeListing(dir);
+  const all = await treeListing(dir);
   let bytes = 0;
-  for (const line of listing) if (line.startsWith("f ")) bytes += Number(line.split(" ", 2)[1]);
+  for (const line of all) {
+    if (line.startsWith("f ") || line.startsWith("p ")) bytes += Number(line.split(" ", 2)[1]);
+  }
+  // Bytecode counts for the size, not for the digest (any run of Python rewrites it).
+  const listing = all.filter((line) => !line.startsWith("p "));
   return {
     entries: listing.length,
     digest: createHash("sha256").update(listing.join("\n")).digest("hex"),
