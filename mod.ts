@@ -5,8 +5,7 @@
  * argument names it (`buildpack supply ...`).
  * @module
  */
-import process from "node:process";
-import { programName } from "./lib/root.ts";
+import { invokedAs, programName } from "./lib/root.ts";
 import { BuildpackError, usage } from "./lib/errors.ts";
 import { Logger } from "./lib/log.ts";
 import { activityPhrase, describeIoError } from "./lib/io_errors.ts";
@@ -65,5 +64,5 @@ export async function main(argv0: string, args: string[]): Promise<number> {
 }
 
 if (import.meta.main) {
-  Deno.exit(await main(process.argv0, Deno.args));
+  Deno.exit(await main(invokedAs(), Deno.args));
 }

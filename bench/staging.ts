@@ -16,6 +16,8 @@ import {
   type Timed,
   TreeSampler,
 } from "./support.ts";
+import { MANIFEST_PARSED } from "../lib/manifest.ts";
+import { parsedManifestText } from "../lib/manifest_yaml.ts";
 
 /** The repository root. */
 export const REPO: string = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -26,11 +28,20 @@ const BUILDPACK_FILES = ["bin", "cmd", "lib", "mod.ts", "deno.json", "deno.lock"
 /** The platform's PATH for buildpack scripts (deno's dir is appended for the dev shim). */
 const BASE_PATH = "/usr/local/bin:/usr/bin:/bin";
 
-/** A copy of the buildpack whose manifest points at the benchmark's runtime. */
+/**
+ * A copy of the buildpack whose manifest points at the benchmark's runtime,
+ * with the parsed manifest a release zip carries beside it (`deno task
+ * package` writes the same file).
+ */
 export async function prepareBuildpack(dir: string, runtime: BuiltRuntime): Promise<string> {
   await Deno.mkdir(dir, { recursive: true });
   for (const name of BUILDPACK_FILES) await copyTree(join(REPO, name), join(dir, name));
-  await Deno.writeTextFile(join(dir, "manifest.yml"), testManifest([runtime]));
+  const manifest = testManifest([runtime]);
+  await Deno.writeTextFile(join(dir, "manifest.yml"), manifest);
+  await Deno.writeTextFile(
+    join(dir, MANIFEST_PARSED),
+    await parsedManifestText(manifest, "manifest.yml"),
+  );
   return dir;
 }
 

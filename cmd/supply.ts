@@ -35,7 +35,7 @@ import { installedDistributions, sitePackagesDir } from "../lib/python/site_pack
 import { markStagingStart, seconds } from "../lib/stage/timer.ts";
 import { previousBuildpackVersion } from "../lib/stage/metadata.ts";
 import { dependenciesFor } from "../lib/manifest.ts";
-import { supplyConda, usesConda } from "../lib/conda/supply.ts";
+import { usesConda } from "../lib/conda/uses_conda.ts";
 import { writeStagingSbom } from "../lib/sbom.ts";
 
 /** The supply phase. */
@@ -53,6 +53,7 @@ export async function supply(args: string[], log: Logger): Promise<number> {
   await makeDepsDirs(ctx);
   if (await usesConda(ctx.buildDir)) {
     const installer = new DependencyInstaller({ root: ctx.root, cacheDir: ctx.cacheDir, log });
+    const { supplyConda } = await import("../lib/conda/supply.ts");
     await supplyConda(ctx, { manifest, installer, env });
     return 0;
   }

@@ -2,13 +2,20 @@
  * The Cloud Foundry buildpack manifest (`manifest.yml`) and the multi-buildpack
  * `override.yml` files that earlier buildpacks may write into their deps dir.
  *
- * {@link parseManifest} and {@link applyOverride} are pure; {@link loadManifest}
- * reads the files. YAML is read with the failsafe schema: every scalar is a
- * string, so `version: 3.10` stays `"3.10"` and dates stay `YYYY-MM-DD`.
+ * {@link manifestFromData} and {@link applyOverrideData} validate parsed YAML
+ * (pure); `manifest_yaml.ts` parses the text; {@link loadManifest} reads the
+ * files. YAML is read with the failsafe schema: every scalar is a string, so
+ * `version: 3.10` stays `"3.10"` and dates stay `YYYY-MM-DD`.
+ *
+ * The YAML library costs ~55 ms of every staging's start-up (loading it and
+ * a first parse), so a release build carries the parsed manifest beside it
+ * ({@link MANIFEST_PARSED}, keyed by the sha256 of the manifest.yml it came
+ * from); the YAML is parsed only when that file is absent or stale (an
+ * operator edited manifest.yml) and for override.yml files.
  * @module
  */
 import { join } from "node:path";
-import { parse } from "yaml";
+import { sha256Hex } from "./digest.ts";
 import {
   buildpackFile,
   manifestInvalid,
@@ -91,15 +98,6 @@ function describe(value: unknown): string {
   if (Array.isArray(value)) return "a list";
   if (isMap(value)) return "a map";
   return JSON.stringify(value);
-}
-
-function parseYaml(text: string, file: string): unknown {
-  try {
-    return parse(text, { schema: "failsafe", logLevel: "error" });
-  } catch (error) {
-    const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
-    throw manifestInvalid(file, `is not valid YAML: ${message}`);
-  }
 }
 
 /** Field readers that report `file: where ...` errors. */
@@ -237,12 +235,11 @@ class Reader {
 }
 
 /**
- * Parse and validate a manifest.yml. Pure.
+ * Validate a parsed manifest.yml (failsafe schema). Pure.
  * @param file path or name used in error messages
  * @throws BuildpackError naming `file` and the bad field
  */
-export function parseManifest(text: string, file: string): Manifest {
-  const root = parseYaml(text, file);
+export function manifestFromData(root: unknown, file: string): Manifest {
   if (isAbsent(root)) throw manifestInvalid(file, "is empty");
   if (!isMap(root)) throw manifestInvalid(file, `is ${describe(root)}; expected a map`);
   const reader = new Reader(file);
@@ -300,20 +297,19 @@ function mergeDependency(manifest: Manifest, list: Dependency[], dependency: Dep
 }
 
 /**
- * Apply one override.yml: a map `<language>: {default_versions, dependencies,
+ * Apply one parsed override.yml: a map `<language>: {default_versions, dependencies,
  * dependency_deprecation_dates}`. Default versions replace those of the same
  * name; a dependency replaces the entries with the same name and version on
  * the stacks it covers, or is added; deprecation dates replace those with the
  * same name and version line, or are added. Other languages are ignored. Pure.
  * @throws BuildpackError naming `options.file` and the bad field
  */
-export function applyOverride(
+export function applyOverrideData(
   manifest: Manifest,
-  overrideText: string,
+  root: unknown,
   options: { file: string; language: string },
 ): Manifest {
   const { file, language } = options;
-  const root = parseYaml(overrideText, file);
   if (isAbsent(root)) return manifest;
   if (!isMap(root)) {
     throw manifestInvalid(file, `is ${describe(root)}; expected a map of language to overrides`);
@@ -385,14 +381,47 @@ export async function loadManifest(
     if (error instanceof Deno.errors.NotFound) throw buildpackFile("manifest.yml", "is missing");
     throw buildpackFile("manifest.yml", `cannot be read (${(error as Error).message})`);
   }
-  let manifest = parseManifest(text, path);
+  const data = await parsedData(root, text) ??
+    (await import("./manifest_yaml.ts")).parseYaml(text, path);
+  let manifest = manifestFromData(data, path);
   if (options.depsDir === undefined) return manifest;
   for (const file of await overrideFiles(options.depsDir)) {
     const override = await readOptionalText(file);
     if (override === undefined) continue;
-    manifest = applyOverride(manifest, override, { file, language: manifest.language });
+    const { parseYaml } = await import("./manifest_yaml.ts");
+    manifest = applyOverrideData(manifest, parseYaml(override, file), {
+      file,
+      language: manifest.language,
+    });
   }
   return manifest;
+}
+
+/** The file beside manifest.yml holding its parsed form (written by the release build). */
+export const MANIFEST_PARSED = "manifest.parsed.json";
+
+/** What {@link MANIFEST_PARSED} holds. */
+export interface ParsedManifestFile {
+  /** sha256 (hex) of the manifest.yml text it was parsed from. */
+  yamlSha256: string;
+  /** That text parsed with the failsafe schema, not yet validated. */
+  data: unknown;
+}
+
+/**
+ * The parsed manifest from {@link MANIFEST_PARSED} when it was made from
+ * exactly `text`; `undefined` when it is absent, unreadable or stale (the
+ * caller parses the YAML: the file only saves time, it never decides).
+ */
+async function parsedData(root: string, text: string): Promise<unknown | undefined> {
+  let file: ParsedManifestFile;
+  try {
+    file = JSON.parse(await Deno.readTextFile(join(root, MANIFEST_PARSED)));
+  } catch {
+    return undefined;
+  }
+  if (!isMap(file) || typeof file.yamlSha256 !== "string" || !("data" in file)) return undefined;
+  return file.yamlSha256 === await sha256Hex(text) ? file.data : undefined;
 }
 
 /**

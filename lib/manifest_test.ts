@@ -2,15 +2,15 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { BuildpackError } from "./errors.ts";
 import {
-  applyOverride,
   checkStackSupported,
   defaultVersion,
   dependenciesFor,
   loadManifest,
   type Manifest,
-  parseManifest,
+  MANIFEST_PARSED,
   stacksOf,
 } from "./manifest.ts";
+import { applyOverride, parsedManifestText, parseManifest } from "./manifest_yaml.ts";
 
 const REPO_ROOT = new URL("..", import.meta.url).pathname;
 const SHA_A = "a".repeat(64);
@@ -391,6 +391,49 @@ Deno.test("loadManifest reads manifest.yml and applies overrides by numeric inde
     await Deno.remove(root, { recursive: true });
     await Deno.remove(deps, { recursive: true });
   }
+});
+
+Deno.test("loadManifest uses manifest.parsed.json only when it was made from this manifest.yml", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(join(root, "manifest.yml"), BASE);
+    const fromYaml = await loadManifest(root);
+    const parsed = await parsedManifestText(BASE, "manifest.yml");
+    await Deno.writeTextFile(join(root, MANIFEST_PARSED), parsed);
+    assert.deepEqual(await loadManifest(root), fromYaml);
+
+    // Proof the parsed form is what was read: a sidecar for this text whose data differs.
+    const doctored = JSON.parse(parsed);
+    doctored.data.default_versions[0].version = "3.12.x";
+    await Deno.writeTextFile(join(root, MANIFEST_PARSED), JSON.stringify(doctored));
+    assert.equal(defaultVersion(await loadManifest(root), "python"), "3.12.x");
+
+    // An operator edits manifest.yml: the stale parsed form is ignored.
+    const edited = BASE.replace("version: 3.13.x", "version: 3.11.x");
+    assert.notEqual(edited, BASE);
+    await Deno.writeTextFile(join(root, "manifest.yml"), edited);
+    assert.equal(defaultVersion(await loadManifest(root), "python"), "3.11.x");
+
+    // Damaged or foreign files are ignored, never trusted and never fatal.
+    for (const text of ["{", "[]", '{"data": {}}', '{"yamlSha256": 1, "data": {}}']) {
+      await Deno.writeTextFile(join(root, MANIFEST_PARSED), text);
+      assert.equal(defaultVersion(await loadManifest(root), "python"), "3.11.x");
+    }
+    // The parsed form goes through the same validation as the YAML.
+    const invalid = JSON.parse(await parsedManifestText(edited, "manifest.yml"));
+    invalid.data.dependencies[0].sha256 = "not-a-sha";
+    await Deno.writeTextFile(join(root, MANIFEST_PARSED), JSON.stringify(invalid));
+    await assert.rejects(() => loadManifest(root), errorMatching(/sha256/));
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("parsedManifestText refuses an invalid manifest", async () => {
+  await assert.rejects(
+    () => parsedManifestText("language: python\ndependencies: 3\n", "manifest.yml"),
+    errorMatching(/manifest\.yml/),
+  );
 });
 
 Deno.test("the repo's manifest.yml parses and offers python 3.10-3.14 for every stack", async () => {

@@ -6,8 +6,8 @@
  */
 import { parse } from "yaml";
 
-/** The file name, in the app root, that selects the conda path. */
-export const ENVIRONMENT_FILE = "environment.yml";
+import { ENVIRONMENT_FILE } from "./uses_conda.ts";
+export { ENVIRONMENT_FILE };
 
 /** Version files of the pip path that conda ignores. */
 export const IGNORED_VERSION_FILES = ["runtime.txt", ".python-version"] as const;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseManifest } from "../manifest.ts";
+import { parseManifest } from "../manifest_yaml.ts";
 import { chooseMiniforge } from "./miniforge.ts";
 
 const SHA = "a".repeat(64);

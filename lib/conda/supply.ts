@@ -21,15 +21,6 @@ import { chooseMiniforge, installMiniforge } from "./miniforge.ts";
 import { condaEnv, updateEnvironment } from "./env_update.ts";
 import { prefixedTextFiles, PROFILE_SCRIPT, profileScript, writeRelocation } from "./relocate.ts";
 
-/** Whether the app is staged with conda: it has an environment.yml. */
-export async function usesConda(buildDir: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(join(buildDir, ENVIRONMENT_FILE))).isFile;
-  } catch {
-    return false;
-  }
-}
-
 async function presentVersionFiles(buildDir: string): Promise<string[]> {
   const present: string[] = [];
   for (const file of IGNORED_VERSION_FILES) {

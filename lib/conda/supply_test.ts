@@ -7,13 +7,14 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Logger, MemorySink } from "../log.ts";
-import { parseManifest } from "../manifest.ts";
+import { parseManifest } from "../manifest_yaml.ts";
 import { DependencyInstaller } from "../deps/install.ts";
 import type { StagingContext } from "../stage/context.ts";
 import { BuildpackError } from "../errors.ts";
 import { skipReason, testManifest } from "../../tests/support/runtimes.ts";
 import { miniforgeEntry, standInMiniforge } from "../../tests/support/conda_stand_in.ts";
-import { supplyConda, usesConda } from "./supply.ts";
+import { supplyConda } from "./supply.ts";
+import { usesConda } from "./uses_conda.ts";
 
 const skip = skipReason("3.11");
 const opts = { ignore: skip !== undefined, sanitizeOps: false, sanitizeResources: false };

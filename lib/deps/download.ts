@@ -4,7 +4,6 @@
  * streamed to disk through sha256; nothing is held in memory.
  * @module
  */
-import { createHash } from "node:crypto";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { proxyFor } from "./proxy.ts";
@@ -43,12 +42,18 @@ export interface DownloadOptions {
   onRetry?: (reason: string, attempt: number) => void;
 }
 
+/** A streaming sha256 (`node:crypto` is loaded on first use: staging start-up skips it). */
+async function newSha256() {
+  const { createHash } = await import("node:crypto");
+  return createHash("sha256");
+}
+
 /**
  * sha256 of a file, hex, read through one reused 256 KiB buffer (streaming
  * `file.readable` allocated a chunk per read: +21 MiB peak for the runtime).
  */
 export async function sha256File(path: string): Promise<string> {
-  const hash = createHash("sha256");
+  const hash = await newSha256();
   using file = await Deno.open(path);
   const buf = new Uint8Array(256 << 10);
   for (let n; (n = await file.read(buf)) !== null;) hash.update(buf.subarray(0, n));
@@ -158,7 +163,7 @@ async function* idleBounded(
 
 /** Stream `body` into `dest` through sha256; returns the hex digest. */
 async function writeHashed(body: AsyncIterable<Uint8Array>, dest: string): Promise<string> {
-  const hash = createHash("sha256");
+  const hash = await newSha256();
   // Plain write() calls, not `file.writable`: Deno's writable stream drops
   // write errors (ENOSPC on a full disk left a silently truncated file).
   using out = await Deno.open(dest, { write: true, create: true, truncate: true });

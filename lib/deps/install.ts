@@ -5,14 +5,13 @@
  * it is extracted, and extraction goes to a scratch dir renamed into place.
  * @module
  */
-import { createHash } from "node:crypto";
 import { basename, join } from "node:path";
+import { sha256Hex } from "../digest.ts";
 import { fileURLToPath } from "node:url";
 import type { Dependency } from "../manifest.ts";
 import type { Logger } from "../log.ts";
 import { redactUrls } from "../redact.ts";
 import { downloadTo, sha256File } from "./download.ts";
-import { extractArchive } from "./extract.ts";
 import { BuildpackError, downloadFailed, sha256Mismatch } from "../errors.ts";
 import { pathExists } from "../path_exists.ts";
 import { describeIoError } from "../io_errors.ts";
@@ -29,28 +28,19 @@ export interface InstallerOptions {
   env?: Record<string, string | undefined>;
 }
 
-function hex(algorithm: "md5" | "sha256", text: string): string {
-  return createHash(algorithm).update(text).digest("hex");
-}
-
 function uriBasename(uri: string): string {
   return basename(new URL(uri).pathname);
 }
 
-/** A cached (offline) buildpack's copy of a dependency: `dependencies/<md5 of uri>/<basename>`. */
-export function bundledPath(root: string, dep: Dependency): string {
-  if (dep.file) return dep.file.startsWith("/") ? dep.file : join(root, dep.file);
-  return join(root, "dependencies", hex("md5", dep.uri), uriBasename(dep.uri));
-}
-
 /** The app cache's copy of a download: `<cache>/dependencies/<sha256 of uri>/<basename>`. */
-export function appCachePath(cacheDir: string, dep: Dependency): string {
-  return join(cacheDir, "dependencies", hex("sha256", dep.uri), uriBasename(dep.uri));
+export async function appCachePath(cacheDir: string, dep: Dependency): Promise<string> {
+  return join(cacheDir, "dependencies", await sha256Hex(dep.uri), uriBasename(dep.uri));
 }
 
 /** Fetches, verifies and extracts dependencies; remembers which app-cache entries were used. */
 export class DependencyInstaller {
   #opts: InstallerOptions;
+  /** URIs of the dependencies whose app-cache copies stay. */
   #used = new Set<string>();
 
   /** @param options where to look and log */
@@ -60,19 +50,21 @@ export class DependencyInstaller {
 
   /** Keep a dependency's app-cache copy at the next prune without reading it. */
   keep(dep: Dependency): void {
-    this.#used.add(hex("sha256", dep.uri));
+    this.#used.add(dep.uri);
   }
 
   /** A verified local copy of the dependency's file (logs `Copy [...]` or `Download [...]`). */
   async fetch(dep: Dependency): Promise<string> {
     const { log, root, cacheDir } = this.#opts;
+    // Loaded on use (it needs node:crypto for md5): a restage that reuses the runtime never fetches.
+    const { bundledPath } = await import("./bundled_path.ts");
     const bundled = bundledPath(root, dep);
     if (await pathExists(bundled)) {
       log.info(`Copy [${bundled}]`);
       await verify(dep, bundled);
       return bundled;
     }
-    const cached = appCachePath(cacheDir, dep);
+    const cached = await appCachePath(cacheDir, dep);
     this.keep(dep);
     if (await pathExists(cached)) {
       const actual = await sha256File(cached);
@@ -128,6 +120,8 @@ export class DependencyInstaller {
     const file = await this.fetch(dep);
     const scratch = `${target}.partial-${crypto.randomUUID().slice(0, 8)}`;
     try {
+      // Loaded on use: a restage that reuses the cached runtime never loads the tar reader.
+      const { extractArchive } = await import("./extract.ts");
       await extractArchive(file, scratch);
       await Deno.rename(scratch, target);
     } catch (err) {
@@ -150,8 +144,9 @@ export class DependencyInstaller {
     } catch {
       return;
     }
+    const used = new Set(await Promise.all([...this.#used].map((uri) => sha256Hex(uri))));
     for (const e of entries) {
-      if (!this.#used.has(e.name)) {
+      if (!used.has(e.name)) {
         this.#opts.log.debug(`pruning unused cached download ${e.name}`);
         await Deno.remove(join(dir, e.name), { recursive: true });
       }

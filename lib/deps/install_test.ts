@@ -40,7 +40,7 @@ Deno.test("a file:// dependency is verified and extracted in place; the app cach
     await s.installer.install(s.dep, join(s.work, "out"));
     assert.equal(await Deno.readTextFile(join(s.work, "out/bin/tool")), "#!/bin/sh\necho tool\n");
     assert.match(s.sink.text, new RegExp(`Download \\[${s.dep.uri}\\]`));
-    const cached = appCachePath(s.cacheDir, s.dep);
+    const cached = await appCachePath(s.cacheDir, s.dep);
     assert.deepEqual(await Deno.readFile(cached), await Deno.readFile(s.tarball));
     assert.deepEqual([...Deno.readDirSync(join(cached, ".."))].map((e) => e.name), [
       "tool_1.0.tgz",
@@ -73,7 +73,7 @@ Deno.test("a file:// dependency with the wrong sha256 is refused before anything
       "tool_1.0.tgz",
     ]);
     assert.deepEqual([...Deno.readDirSync(join(s.cacheDir, "dependencies"))].length, 1);
-    const dir = appCachePath(s.cacheDir, dep);
+    const dir = await appCachePath(s.cacheDir, dep);
     assert.deepEqual([...Deno.readDirSync(join(dir, ".."))], []);
   } finally {
     await Deno.remove(s.work, { recursive: true });

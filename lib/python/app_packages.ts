@@ -136,8 +136,11 @@ export async function installAppPackages(
       pythonVersion: options.pythonVersion,
     });
     // What pip sees (earlier buildpacks' env/ files included, hostile variables not).
-    const print = fingerprint(plan, { runtimeSha256: options.runtimeSha256, env: pip.env });
-    const inputs = inputDigests(plan, pip.env);
+    const print = await fingerprint(plan, {
+      runtimeSha256: options.runtimeSha256,
+      env: pip.env,
+    });
+    const inputs = await inputDigests(plan, pip.env);
     const before = installedVersions(sitePackagesDir(pip.pythonDir));
     const action = await installPackages(plan, {
       pip,

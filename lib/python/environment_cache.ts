@@ -13,8 +13,8 @@
  * never a failed staging or a broken droplet.
  * @module
  */
-import { createHash } from "node:crypto";
 import { join } from "node:path";
+import { sha256Hex } from "../digest.ts";
 import type { InputDigests } from "./install_plan.ts";
 
 /** What produced a cached environment. */
@@ -200,7 +200,7 @@ export async function treeSummary(dir: string): Promise<TreeSummary> {
   const listing = all.filter((line) => !line.startsWith("p "));
   return {
     entries: listing.length,
-    digest: createHash("sha256").update(listing.join("\n")).digest("hex"),
+    digest: await sha256Hex(listing.join("\n")),
     bytes,
   };
 }

@@ -6,8 +6,8 @@
  * is pure.
  * @module
  */
-import { createHash } from "node:crypto";
 import { join } from "node:path";
+import { sha256Hex } from "../digest.ts";
 import { isSdist, vendorListing, withoutIndexOptions } from "./vendor.ts";
 import { chooseManager, MANAGER_FILES, type ManagerName } from "./managers/choose.ts";
 import type { TomlTable } from "./pyproject.ts";
@@ -234,9 +234,8 @@ export function pipSettings(env: Record<string, string | undefined>): [string, s
 export function fingerprint(
   plan: InstallPlan,
   context: { runtimeSha256: string; env: Record<string, string | undefined> },
-): string {
-  const h = createHash("sha256");
-  h.update(JSON.stringify({
+): Promise<string> {
+  return sha256Hex(JSON.stringify({
     manager: plan.manager,
     installs: plan.installs,
     runtime: context.runtimeSha256,
@@ -245,7 +244,6 @@ export function fingerprint(
     vendor: plan.vendor ?? null,
     settings: pipSettings(context.env),
   }));
-  return h.digest("hex");
 }
 
 /** Per-input digests kept with a cached environment, to say what changed. */
@@ -256,18 +254,20 @@ export interface InputDigests {
   settings: Record<string, string>;
 }
 
-function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
+async function digests(pairs: [string, string][]): Promise<Record<string, string>> {
+  return Object.fromEntries(
+    await Promise.all(pairs.map(async ([k, text]) => [k, await sha256Hex(text)])),
+  );
 }
 
 /** Digests of the plan's inputs and pip settings. */
-export function inputDigests(
+export async function inputDigests(
   plan: InstallPlan,
   env: Record<string, string | undefined>,
-): InputDigests {
+): Promise<InputDigests> {
   return {
-    files: Object.fromEntries(plan.inputs.map((i) => [i.path, sha256(i.text)])),
-    settings: Object.fromEntries(pipSettings(env).map(([k, v]) => [k, sha256(v)])),
+    files: await digests(plan.inputs.map((i) => [i.path, i.text])),
+    settings: await digests(pipSettings(env)),
   };
 }
 

@@ -18,14 +18,17 @@ const plan = (text: string): InstallPlan => ({
   hasRequirements: true,
 });
 
-Deno.test("fingerprint changes with requirements, runtime and pip settings only", () => {
-  const base = fingerprint(plan("flask\n"), { runtimeSha256: "a", env: { HOME: "/x" } });
-  assert.equal(base, fingerprint(plan("flask\n"), { runtimeSha256: "a", env: { HOME: "/y" } }));
-  assert.notEqual(base, fingerprint(plan("flask\nsix\n"), { runtimeSha256: "a", env: {} }));
-  assert.notEqual(base, fingerprint(plan("flask\n"), { runtimeSha256: "b", env: {} }));
+Deno.test("fingerprint changes with requirements, runtime and pip settings only", async () => {
+  const base = await fingerprint(plan("flask\n"), { runtimeSha256: "a", env: { HOME: "/x" } });
+  assert.equal(
+    base,
+    await fingerprint(plan("flask\n"), { runtimeSha256: "a", env: { HOME: "/y" } }),
+  );
+  assert.notEqual(base, await fingerprint(plan("flask\nsix\n"), { runtimeSha256: "a", env: {} }));
+  assert.notEqual(base, await fingerprint(plan("flask\n"), { runtimeSha256: "b", env: {} }));
   assert.notEqual(
     base,
-    fingerprint(plan("flask\n"), { runtimeSha256: "a", env: { PIP_INDEX_URL: "u" } }),
+    await fingerprint(plan("flask\n"), { runtimeSha256: "a", env: { PIP_INDEX_URL: "u" } }),
   );
 });
 
@@ -40,9 +43,11 @@ Deno.test("pipSettings keeps PIP_* and BP_PIP_VERSION, sorted", () => {
   );
 });
 
-Deno.test("describeChanges names files and settings, never values", () => {
-  const before = inputDigests(plan("flask\n"), { PIP_INDEX_URL: "https://u:secret@x/simple" });
-  const after = inputDigests(plan("flask\nsix\n"), { PIP_EXTRA_INDEX_URL: "https://y" });
+Deno.test("describeChanges names files and settings, never values", async () => {
+  const before = await inputDigests(plan("flask\n"), {
+    PIP_INDEX_URL: "https://u:secret@x/simple",
+  });
+  const after = await inputDigests(plan("flask\nsix\n"), { PIP_EXTRA_INDEX_URL: "https://y" });
   const words = describeChanges(before, after);
   assert.deepEqual(words.sort(), [
     "PIP_EXTRA_INDEX_URL set",
@@ -85,9 +90,9 @@ Deno.test("planInstall: vendor/ drops index lines from copies of every requireme
       "req/base.txt",
       "vendor/",
     ]);
-    const before = fingerprint(plan, { runtimeSha256: "a", env: {} });
+    const before = await fingerprint(plan, { runtimeSha256: "a", env: {} });
     await Deno.writeTextFile(join(dir, "vendor", "extra-1.0-py3-none-any.whl"), "x");
-    const after = fingerprint(await planInstall(dir), { runtimeSha256: "a", env: {} });
+    const after = await fingerprint(await planInstall(dir), { runtimeSha256: "a", env: {} });
     assert.notEqual(before, after, "a new file in vendor/ changes the fingerprint");
     assert.equal(
       await Deno.readTextFile(join(dir, "requirements.txt")),
@@ -128,8 +133,8 @@ Deno.test("planInstall: Pipfile.lock without requirements.txt is generated, env-
     );
     const other = await planInstall(dir, { env: { IDX: "other" }, pythonVersion: "3.11.7" });
     assert.notEqual(
-      fingerprint(plan, { runtimeSha256: "a", env: {} }),
-      fingerprint(other, { runtimeSha256: "a", env: {} }),
+      await fingerprint(plan, { runtimeSha256: "a", env: {} }),
+      await fingerprint(other, { runtimeSha256: "a", env: {} }),
       "the generated file is part of the fingerprint",
     );
     await assert.rejects(

@@ -6,7 +6,7 @@
  * mirror is set with `cf set-env`.
  * @module
  */
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../digest.ts";
 import { join } from "node:path";
 import type { Logger } from "../log.ts";
 import { run } from "../process.ts";
@@ -62,8 +62,7 @@ export async function downloadNltkData(
     log.warning("nltk.txt lists no NLTK package ids: nothing to download");
     return false;
   }
-  const key = createHash("sha256")
-    .update(JSON.stringify([ids, options.env.NLTK_DOWNLOAD_URL ?? ""])).digest("hex");
+  const key = await sha256Hex(JSON.stringify([ids, options.env.NLTK_DOWNLOAD_URL ?? ""]));
   const marker = join(dataDir, MARKER);
   if ((await Deno.readTextFile(marker).catch(() => "")) === key) {
     log.info(`NLTK packages unchanged since the previous staging: ${ids.join(" ")}`);

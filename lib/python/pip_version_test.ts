@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { pipChoice } from "./pip_version.ts";
 import { backendDependencies } from "./build_backends.ts";
-import { parseManifest } from "../manifest.ts";
+import { parseManifest } from "../manifest_yaml.ts";
 
 Deno.test("pipChoice: unset or empty uses the runtime's pip, latest the manifest's", () => {
   assert.equal(pipChoice(undefined), "runtime");

@@ -110,7 +110,7 @@ Deno.test("withPipfileLock: the lock's requirements, the Pipfile in the fingerpr
       pythonVersion: "3.11.7",
     });
     const context = { runtimeSha256: "r", env: {} };
-    assert.notEqual(fingerprint(plan, context), fingerprint(same, context));
+    assert.notEqual(await fingerprint(plan, context), await fingerprint(same, context));
     assert.throws(
       () => withPipfileLock(plan, "{", { env: {}, pythonVersion: "3.11.7" }),
       /Pipfile\.lock \(written by pipenv lock\)/,

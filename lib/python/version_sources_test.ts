@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { BuildpackError } from "../errors.ts";
-import { type Manifest, parseManifest } from "../manifest.ts";
+import type { Manifest } from "../manifest.ts";
+import { parseManifest } from "../manifest_yaml.ts";
 import {
   choosePython,
   committedVirtualenvs,

@@ -8,7 +8,7 @@
 import { basename, join, relative } from "node:path";
 import type { Dependency } from "../../lib/manifest.ts";
 import { downloadTo, sha256File } from "../../lib/deps/download.ts";
-import { bundledPath } from "../../lib/deps/install.ts";
+import { bundledPath } from "../../lib/deps/bundled_path.ts";
 import { packageDependenciesMissing } from "../../lib/errors.ts";
 import { redactUrls } from "../../lib/redact.ts";
 

@@ -6,7 +6,8 @@
  * @module
  */
 import { isMap, isSeq, parseDocument, YAMLMap } from "yaml";
-import { type Dependency, type Manifest, parseManifest, stacksOf } from "../../lib/manifest.ts";
+import { type Dependency, type Manifest, stacksOf } from "../../lib/manifest.ts";
+import { parseManifest } from "../../lib/manifest_yaml.ts";
 import { packageStackUnknown } from "../../lib/errors.ts";
 
 /** `--stack any`: keep every stack. */

@@ -27,6 +27,8 @@ import { type PackageOptions, parsePackageArgs, zipName } from "./cli.ts";
 import { denoDir, type DenortSource, reachable, resolveDenort, TARGET } from "./denort.ts";
 import { sourceDate } from "./source_date.ts";
 import { manifestForStack } from "./manifest_for_stack.ts";
+import { MANIFEST_PARSED } from "../../lib/manifest.ts";
+import { parsedManifestText } from "../../lib/manifest_yaml.ts";
 import { bundledEntry, bundleDependencies, defaultDownloadCache } from "./dependencies.ts";
 import { buildpackSbom, lockIntegrity, npmGraph } from "./buildpack_sbom.ts";
 import { compileBuildpack } from "./compile.ts";
@@ -62,7 +64,7 @@ interface Entry {
   mode?: number;
 }
 
-const GENERATED = new Set(["manifest.yml", "sbom.cdx.json", "bin/buildpack"]);
+const GENERATED = new Set(["manifest.yml", MANIFEST_PARSED, "sbom.cdx.json", "bin/buildpack"]);
 
 /** The manifest's include_files that are copied from the repo, as zip entries, sorted. */
 async function includedEntries(repo: string, includeFiles: string[]): Promise<Entry[]> {
@@ -183,6 +185,11 @@ export async function packageBuildpack(
       ...included,
       { name: "bin/buildpack", kind: "file", path: binary, mode: EXEC_MODE },
       { name: "manifest.yml", kind: "bytes", bytes: encode(stackManifest.text) },
+      {
+        name: MANIFEST_PARSED,
+        kind: "bytes",
+        bytes: encode(await parsedManifestText(stackManifest.text, manifestFile)),
+      },
       { name: "sbom.cdx.json", kind: "bytes", bytes: encode(JSON.stringify(sbom, null, 2) + "\n") },
       ...(options.version !== undefined
         ? [{ name: "VERSION", kind: "bytes" as const, bytes: encode(version + "\n") }]
