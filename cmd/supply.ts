@@ -87,19 +87,26 @@ export async function supply(args: string[], log: Logger): Promise<number> {
       runtimeSha256: python.sha256,
       pythonVersion: python.version,
     }));
-  await linkRuntime(depsIdxDir);
-  await writeLaunchFiles(depsIdxDir, {
-    depsIdx: ctx.depsIdx,
-    buildpackVersion: ctx.buildpackVersion,
-    nltkData: packages.nltkData,
-  });
-  const saved = await timed(
+  // deps/<IDX>/python is final: its copy into the app cache (a child process)
+  // runs beside the steps that write elsewhere or only read it.
+  const saving = timed(
     steps,
     "cache save",
     () => saveForNextStaging(ctx, { python, runtime, packages }),
   );
-  await housekeeping(log, "prune the app cache", () => installer.pruneCache());
-  await writeSbom(ctx, python);
+  try {
+    await linkRuntime(depsIdxDir);
+    await writeLaunchFiles(depsIdxDir, {
+      depsIdx: ctx.depsIdx,
+      buildpackVersion: ctx.buildpackVersion,
+      nltkData: packages.nltkData,
+    });
+    await housekeeping(log, "prune the app cache", () => installer.pruneCache());
+    await writeSbom(ctx, python);
+  } finally {
+    await saving;
+  }
+  const saved = await saving;
   await noteSummary(ctx, { steps, python, runtime, packages, source: plan.source, saved });
   log.info(
     `Python ${python.version} ready: runtime ${runtime.reused ? "reused" : "installed"}, ` +
