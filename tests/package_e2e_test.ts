@@ -202,6 +202,7 @@ Deno.test(
         "bin/finalize",
         "bin/release",
         "bin/supply",
+        "manifest.parsed.json",
         "manifest.yml",
         "sbom.cdx.json",
       ]);
@@ -232,6 +233,15 @@ Deno.test(
           forStack.map(({ cf_stacks: _, ...rest }: { cf_stacks: string[] }) => rest),
         );
         assert.doesNotMatch(manifest, /^\s*cf_stacks:/m);
+        // The parsed manifest staging reads instead of the YAML: made from this very text.
+        const carried = JSON.parse(
+          await Deno.readTextFile(join(unpacked, "manifest.parsed.json")),
+        );
+        assert.equal(
+          carried.yamlSha256,
+          createHash("sha256").update(manifest, "utf8").digest("hex"),
+        );
+        assert.deepEqual(carried.data, parse(manifest, { schema: "failsafe" }));
 
         const sbom = JSON.parse(await Deno.readTextFile(join(unpacked, "sbom.cdx.json")));
         assert.equal(sbom.specVersion, "1.5");
