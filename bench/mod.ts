@@ -14,6 +14,7 @@ import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
 import { pythonRuntime } from "../tests/support/runtimes.ts";
 import { mirrorEnv } from "../tests/support/pip_mirror.ts";
+import { V8_FLAGS } from "../tools/package/compile.ts";
 import {
   type ByHandRun,
   byHandStaging,
@@ -167,7 +168,13 @@ async function machine(tarball: string, run: string): Promise<Machine> {
   };
 }
 
-/** VmHWM (KiB) of a fresh deno running bench/probe.ts. */
+/**
+ * VmHWM (KiB) of a fresh deno running bench/probe.ts, with the V8 flags
+ * supply runs with (the dev shim's and the executable's): without them the
+ * young generation grows to 4 MiB semi-spaces and the probe's rows overstate
+ * what the same work costs in supply (measured: 69-72 MiB against 65 MiB
+ * for loading + extractArchive).
+ */
 async function probe(env: Record<string, string>, cwd: string, args: string[]): Promise<number> {
   const r = await runTimed(Deno.execPath(), [
     "run",
@@ -175,6 +182,7 @@ async function probe(env: Record<string, string>, cwd: string, args: string[]): 
     "--no-prompt",
     "--quiet",
     "--frozen",
+    `--v8-flags=${V8_FLAGS}`,
     `--config=${join(REPO, "deno.json")}`,
     join(REPO, "bench", "probe.ts"),
     ...args,

@@ -6,7 +6,9 @@
  * `DecompressionStream` instead of a gzip child); `... install TARBALL SHA256
  * DIR` runs what supply runs for a `file://` runtime (verify, keep a copy in
  * an app cache under DIR, extract). Prints this process's `VmHWM` in KiB, so the
- * share of supply's peak that extraction causes can be told apart.
+ * share of supply's peak that extraction causes can be told apart. The `rss`
+ * benchmark runs it with supply's V8 flags (`tools/package/compile.ts`
+ * `V8_FLAGS`); by hand, pass them too (`--v8-flags=--max-semi-space-size=1`).
  * @module
  */
 import "../mod.ts";

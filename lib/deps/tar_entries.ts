@@ -143,45 +143,104 @@ async function unlessStalled<T>(work: Promise<T>, progress: () => number, ms: nu
   }
 }
 
+/** Options of {@link readTarEntries}. */
+export interface ReadTarOptions {
+  /** How long the rest of an archive may go without progress once all of it is handed over. */
+  stallMs?: number;
+  /**
+   * Told, as the reading goes, an offset in the stream before which
+   * tar-stream keeps none of the bytes it was given (a header's bytes once
+   * the entry is announced, a file's once its sink has them): the caller may
+   * then overwrite the buffers that held them. Not called at all when
+   * tar-stream does not say where an entry's data starts.
+   */
+  released?: (offset: number) => void;
+}
+
+/** Where tar-stream says an entry's data starts in the stream (3.x sets it; not in its types). */
+function dataOffset(header: tar.Headers): number | undefined {
+  const offset = (header as { byteOffset?: unknown }).byteOffset;
+  return typeof offset === "number" ? offset : undefined;
+}
+
 /**
  * Feed `chunks` (a tar stream) to tar-stream; for every entry call
  * `onEntry` and write the entry's data to the sink it returns (data of
  * entries without a sink is skipped). Errors of `onEntry` or of a sink stop
  * the reading and are thrown as they are.
+ *
+ * Entries are taken with tar-stream's events rather than its async
+ * iterators: a sink's writes are synchronous, so a promise per entry and per
+ * piece of data would only cost time and garbage.
  * @throws TarFormatError for an archive tar-stream cannot read
  */
 export async function readTarEntries(
   chunks: AsyncIterable<Uint8Array>,
   onEntry: (entry: TarEntry) => DataSink | undefined,
-  options: { stallMs?: number } = {},
+  options: ReadTarOptions = {},
 ): Promise<void> {
   const extract = tar.extract({ allowUnknownFormat: true }); // v7 headers have no magic
+  const released = options.released;
   let bytes = 0;
   const tail = new Uint8Array(END_BLOCKS);
   let progress = 0;
-  const consumed = (async () => {
-    for await (const entry of extract) {
-      progress++;
-      const sink = onEntry(toEntry(entry.header));
-      for await (const chunk of entry) {
-        progress++;
-        sink?.write(chunk);
-      }
-      sink?.end();
+  /** The first error of `onEntry` or of a sink: it explains more than tar-stream's. */
+  let failure: { error: unknown } | undefined;
+  let settle!: { resolve: () => void; reject: (e: unknown) => void };
+  const done = new Promise<void>((resolve, reject) => settle = { resolve, reject });
+  done.catch(() => {});
+  const stop = (error: unknown) => {
+    failure ??= { error };
+    settle.reject(error);
+    extract.destroy(error as Error);
+  };
+  extract.on("finish", () => settle.resolve());
+  extract.on("error", (e: unknown) => settle.reject(e));
+  extract.on("close", () => settle.reject(new Error("premature close")));
+  extract.on("entry", (header: tar.Headers, stream: tar.Entry, next: () => void) => {
+    stream.on("error", () => {}); // tar-stream's error is the extract's, handled there
+    if (failure) return;
+    progress++;
+    let sink: DataSink | undefined;
+    try {
+      sink = onEntry(toEntry(header));
+    } catch (e) {
+      return stop(e);
     }
-  })();
-  consumed.catch(() => {});
-  const drained = () => new Promise<void>((resolve) => extract.once("drain", () => resolve()));
+    let at = dataOffset(header);
+    if (released && at !== undefined) released(at);
+    stream.on("data", (chunk: Uint8Array) => {
+      if (failure) return;
+      progress++;
+      try {
+        sink?.write(chunk);
+      } catch (e) {
+        return stop(e);
+      }
+      // The sink wrote the piece: nothing before its end is kept any more.
+      if (released && at !== undefined) released(at += chunk.length);
+    });
+    stream.on("end", () => {
+      if (failure) return;
+      try {
+        sink?.end();
+      } catch (e) {
+        return stop(e);
+      }
+      next();
+    });
+  });
   try {
     for await (const chunk of chunks) {
       bytes += chunk.length;
       keepTail(tail, chunk);
-      // tar-stream may keep the chunk: it must not be a reused buffer.
-      if (!extract.write(chunk)) await Promise.race([drained(), consumed]);
+      if (!extract.write(chunk)) {
+        await Promise.race([new Promise((resolve) => extract.once("drain", resolve)), done]);
+      }
     }
     if (bytes === 0) throw new TarFormatError("it contains no data");
     extract.end();
-    await unlessStalled(consumed, () => progress, options.stallMs ?? STALL_MS);
+    await unlessStalled(done, () => progress, options.stallMs ?? STALL_MS);
     // Every tar writer ends with two zero blocks (then zero padding); tar-stream
     // stops quietly at a cut between entries, so check for them here.
     if (bytes < END_BLOCKS || tail.some((b) => b !== 0)) {
@@ -191,12 +250,6 @@ export async function readTarEntries(
     }
   } catch (e) {
     extract.destroy();
-    // A failure of the consumer (an entry refused, a write failing) explains more;
-    // it is there at once, or not at all (a stalled consumer never settles).
-    const failure = await Promise.race([
-      consumed.then(() => undefined, (f) => f),
-      new Promise((resolve) => setTimeout(resolve, 0)),
-    ]);
-    throw problem(failure ?? e);
+    throw problem(failure ? failure.error : e);
   }
 }

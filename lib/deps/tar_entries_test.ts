@@ -72,17 +72,21 @@ function paxRecord(key: string, value: string): string {
   return `${length}${body}`;
 }
 
-/** Read `bytes`, fed in pieces of `step` bytes; entries with their data as text. */
+/**
+ * Read `bytes`, fed in pieces of `step` bytes (or the pieces given); entries
+ * with their data as text.
+ */
 async function parse(
-  bytes: Uint8Array,
-  step = bytes.length,
+  bytes: Uint8Array | AsyncIterable<Uint8Array>,
+  step = bytes instanceof Uint8Array ? bytes.length : 0,
   stallMs = 10_000,
+  released?: (offset: number) => void,
 ): Promise<(TarEntry & { data?: string })[]> {
   const out: (TarEntry & { data?: string })[] = [];
-  async function* pieces() {
+  async function* pieces(bytes: Uint8Array) {
     for (let i = 0; i < bytes.length; i += step) yield bytes.slice(i, i + step);
   }
-  await readTarEntries(pieces(), (entry) => {
+  await readTarEntries(bytes instanceof Uint8Array ? pieces(bytes) : bytes, (entry) => {
     const e: TarEntry & { data?: string } = { ...entry };
     out.push(e);
     if (entry.type !== "file") return undefined;
@@ -91,7 +95,7 @@ async function parse(
       write: (c) => chunks.push(c.slice()),
       end: () => void (e.data = new TextDecoder().decode(concat(...chunks))),
     };
-  }, { stallMs });
+  }, { stallMs, released });
   return out;
 }
 
@@ -163,6 +167,62 @@ Deno.test("files, directories and links, whatever the chunking", async () => {
   ];
   for (const step of [archive.length, 512, 511, 100, 7, 1]) {
     assert.deepEqual(await parse(archive, step), expected, `step ${step}`);
+  }
+});
+
+Deno.test("bytes said to be released are not read again, whatever the chunking", async () => {
+  // The gzip reader reads into the buffers of released bytes again: here they
+  // are scribbled over as soon as they are released, so an entry whose data
+  // tar-stream still held would come out wrong.
+  const pax = concat(
+    enc.encode(paxRecord("path", "p".repeat(200))),
+    enc.encode(paxRecord("mtime", "1600000000.5")),
+  );
+  const gnu = "g".repeat(300);
+  const archive = concat(
+    header({ name: "d/", type: "5" }),
+    header({ name: "d/empty", size: 0 }),
+    header({ name: "d/one", size: 1 }),
+    data("1"),
+    header({ name: "PaxHeader/x", type: "x", size: pax.length }),
+    data(pax),
+    header({ name: "x", size: 511 }),
+    data("a".repeat(511)),
+    header({ name: "././@LongLink", type: "L", size: gnu.length + 1, magic: "gnu" }),
+    data(gnu + "\0"),
+    header({ name: gnu.slice(0, 100), size: 512, magic: "gnu" }),
+    data("b".repeat(512)),
+    header({ name: "l", type: "1", linkname: "d/one", size: 3 }),
+    data("xyz"),
+    header({ name: "s", type: "2", linkname: "d/one" }),
+    header({ name: "big", size: 3001 }),
+    data("c".repeat(3000) + "!"),
+    END,
+  );
+  const lastDataEnd = archive.length - END.length - 512 + 441; // 3001 = 5 * 512 + 441
+  const expected = await parse(archive);
+  for (const step of [archive.length, 4096, 1024, 513, 512, 511, 97, 7, 1]) {
+    const chunks: { bytes: Uint8Array; start: number }[] = [];
+    let releasedTo = 0;
+    let clean = 0; // chunks before this one are all scribbled over
+    const released = (offset: number) => {
+      assert.ok(offset >= releasedTo, `step ${step}: released ${offset} after ${releasedTo}`);
+      releasedTo = offset;
+      for (; clean < chunks.length && chunks[clean].start < offset; clean++) {
+        const { bytes, start } = chunks[clean];
+        bytes.subarray(0, offset - start).fill(0xee);
+        if (start + bytes.length > offset) break; // the rest of it is not released yet
+      }
+    };
+    const pieces = async function* () {
+      for (let i = 0; i < archive.length; i += step) {
+        const bytes = archive.slice(i, i + step);
+        chunks.push({ bytes, start: i });
+        yield bytes;
+      }
+    };
+    assert.deepEqual(await parse(pieces(), step, 10_000, released), expected, `step ${step}`);
+    assert.ok(releasedTo >= lastDataEnd, `step ${step}: released only up to ${releasedTo}`);
   }
 });
 

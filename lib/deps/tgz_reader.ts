@@ -5,13 +5,16 @@
  * GNU `tar xzf` does), so that it overlaps with parsing and file creation on
  * this thread; `tar-stream` parses (see tar_entries.ts) and every piece of a
  * file goes to the writer as it comes, with backpressure, so memory stays
- * bounded whatever the archive. Without `gzip`, `DecompressionStream`
- * inflates in-process.
+ * bounded whatever the archive. gzip's output is read into a few reused
+ * buffers (reused_chunks.ts), each read into again once tar-stream has let go
+ * of its bytes. Without `gzip`, `DecompressionStream` inflates in-process
+ * (fresh buffers: that path is the fallback, not the one to make lean).
  * @module
  */
 import { archiveInvalid, BuildpackError } from "../errors.ts";
 import { refusedType } from "./archive_policy.ts";
 import { type DataSink, readTarEntries, type TarEntry, TarFormatError } from "./tar_entries.ts";
+import { ReusedChunks } from "./reused_chunks.ts";
 import type { TreeWriter } from "./tree_writer.ts";
 
 const LABEL = ".tgz";
@@ -59,35 +62,28 @@ export async function readTgz(
       `its compressed data is corrupt or truncated (${text || `gzip exited with ${status.code}`})`,
     );
   };
-  const state = { ended: false };
+  const output = new ReusedChunks(child.stdout);
   try {
-    await readTarEntries(untilEnd(child.stdout, state), (entry) => handle(writer, entry));
+    await readTarEntries(output, (entry) => handle(writer, entry), {
+      released: (offset) => output.release(offset),
+    });
   } catch (e) {
     writer.abort();
     // Once its output has ended, gzip has exited: when it failed (corrupt or
     // truncated data), its message is the better explanation. Before that,
     // the failure is ours (an unsafe entry, a bad tar inside): stop gzip.
-    if (!state.ended) {
+    if (!output.ended) {
       try {
         child.kill();
       } catch { /* already exited */ }
     }
     const failure = await gzipFailure();
-    if (state.ended && failure) throw failure;
+    if (output.ended && failure) throw failure;
     throw asBuildpackError(e, invalid);
   }
   const failure = await gzipFailure();
   if (failure) throw failure;
   writer.finish();
-}
-
-/** The chunks of `stream`; `state.ended` tells whether it ran to its end. */
-async function* untilEnd(
-  stream: ReadableStream<Uint8Array>,
-  state: { ended: boolean },
-): AsyncGenerator<Uint8Array> {
-  for await (const chunk of stream) yield chunk;
-  state.ended = true;
 }
 
 /** `gzip -dc -- archive`, or undefined when the stack has no gzip. */
