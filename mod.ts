@@ -22,6 +22,8 @@ const PHASES: Record<string, () => Promise<Phase>> = {
   release: async () => (await import("./cmd/release.ts")).release,
   compile: async () => (await import("./cmd/compile.ts")).compile,
   version: async () => (await import("./cmd/version.ts")).version,
+  // Internal: supply extracts the runtime in a child process of this executable.
+  extract: async () => (await import("./cmd/extract.ts")).extract,
 };
 
 /** Choose the phase from argv[0]'s basename, else from the first argument. */
@@ -30,7 +32,7 @@ export function choosePhase(
   args: string[],
 ): { name: string | undefined; args: string[] } {
   const prog = programName(argv0);
-  if (prog in PHASES && prog !== "version") return { name: prog, args };
+  if (prog in PHASES && prog !== "version" && prog !== "extract") return { name: prog, args };
   const [first, ...rest] = args;
   if (first === "--version") return { name: "version", args: rest };
   return { name: first, args: rest };

@@ -123,9 +123,7 @@ export class DependencyInstaller {
     const file = await this.fetch(dep);
     const scratch = `${target}.partial-${crypto.randomUUID().slice(0, 8)}`;
     try {
-      // Loaded on use: a restage that reuses the cached runtime never loads the tar reader.
-      const { extractArchive } = await import("./extract.ts");
-      await extractArchive(file, scratch);
+      await this.#extract(file, scratch);
       await Deno.rename(scratch, target);
     } catch (err) {
       await Deno.remove(scratch, { recursive: true }).catch(() => {});
@@ -136,6 +134,23 @@ export class DependencyInstaller {
       }) ??
         err;
     }
+  }
+
+  /**
+   * Extract in a child process of the buildpack's executable when there is
+   * one (its memory peak is not supply's), else here (a buildpack tree
+   * without `bin/buildpack`, as in unit tests).
+   */
+  async #extract(archive: string, target: string): Promise<void> {
+    const executable = join(this.#opts.root, "bin", "buildpack");
+    if (await pathExists(executable)) {
+      const { extractInChild } = await import("./extract_child.ts");
+      if (await extractInChild(executable, archive, target)) return;
+      this.#opts.log.debug(`could not start ${executable} extract: extracting in this process`);
+    }
+    // Loaded on use: a restage that reuses the cached runtime never loads the tar reader.
+    const { extractArchive } = await import("./extract.ts");
+    await extractArchive(archive, target);
   }
 
   /** Remove app-cache downloads this staging did not use. */

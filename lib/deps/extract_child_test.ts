@@ -1,0 +1,73 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import tar from "tar-stream";
+import { BuildpackError } from "../errors.ts";
+import { extractArchive } from "./extract.ts";
+import { errorFromRecord, extractInChild, failureRecord, parseFailure } from "./extract_child.ts";
+import { osErrorCode } from "../io_errors.ts";
+
+/** The repository's dev shim: the same `bin/buildpack` a release zip has (compiled there). */
+const SHIM = new URL("../../bin/buildpack", import.meta.url).pathname;
+
+async function tgz(dir: string, entries: { name: string; body: string }[]): Promise<string> {
+  const pack = tar.pack();
+  for (const e of entries) pack.entry({ name: e.name, mode: 0o644 }, e.body);
+  pack.finalize();
+  const chunks: Uint8Array[] = [];
+  for await (const c of pack) chunks.push(c as Uint8Array);
+  const raw = new Blob(chunks as BlobPart[]).stream().pipeThrough(new CompressionStream("gzip"));
+  const path = join(dir, "a.tgz");
+  await Deno.writeFile(path, new Uint8Array(await new Response(raw).arrayBuffer()));
+  return path;
+}
+
+Deno.test("failure records round-trip buildpack errors and OS errors", () => {
+  const own = errorFromRecord(
+    parseFailure(JSON.stringify(failureRecord(new BuildpackError("bad", { exitCode: 3 }))))!,
+  );
+  assert.ok(own instanceof BuildpackError);
+  assert.equal(own.message, "bad");
+  assert.equal((own as BuildpackError).exitCode, 3);
+
+  const full = new Error("No space left on device (os error 28): write '/x/y'");
+  const back = errorFromRecord(parseFailure(`noise\n${JSON.stringify(failureRecord(full))}\n`)!);
+  assert.equal(back.message, full.message);
+  assert.equal(osErrorCode(back), "ENOSPC");
+  const coded = Object.assign(new Error("denied"), { code: "EACCES" });
+  assert.equal(osErrorCode(errorFromRecord(failureRecord(coded))), "EACCES");
+
+  assert.equal(parseFailure(""), undefined);
+  assert.equal(parseFailure("{}"), undefined);
+  assert.equal(parseFailure("not json"), undefined);
+});
+
+Deno.test("bin/buildpack extract extracts in a child; its errors are the in-process ones", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const good = await tgz(dir, [{ name: "bin/tool", body: "tool\n" }]);
+    assert.equal(await extractInChild(SHIM, good, join(dir, "out")), true);
+    assert.equal(await Deno.readTextFile(join(dir, "out/bin/tool")), "tool\n");
+
+    const evil = await tgz(dir, [{ name: "../../escaped.txt", body: "outside\n" }]);
+    const inProcess = await extractArchive(evil, join(dir, "here")).then(
+      () => assert.fail("the escaping entry was extracted"),
+      (err) => err as BuildpackError,
+    );
+    await assert.rejects(
+      () => extractInChild(SHIM, evil, join(dir, "there")),
+      (err: unknown) =>
+        err instanceof BuildpackError &&
+        err.message === inProcess.message.replaceAll(join(dir, "here"), join(dir, "there")) &&
+        err.exitCode === inProcess.exitCode,
+    );
+    await assert.rejects(() => Deno.stat(join(dir, "escaped.txt")));
+
+    assert.equal(
+      await extractInChild(join(dir, "no-such-executable"), good, join(dir, "x")),
+      false,
+      "an executable that cannot start lets the caller extract in its own process",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
