@@ -8,7 +8,8 @@
  * an app cache under DIR, extract). Prints this process's `VmHWM` in KiB, so the
  * share of supply's peak that extraction causes can be told apart. The `rss`
  * benchmark runs it with supply's V8 flags (`tools/package/compile.ts`
- * `V8_FLAGS`); by hand, pass them too (`--v8-flags=--max-semi-space-size=1`).
+ * `V8_FLAGS`); by hand, pass them too
+ * (`--v8-flags=--max-semi-space-size=1,--single-threaded,--no-turbofan`).
  * @module
  */
 import "../mod.ts";

@@ -34,11 +34,14 @@ async function copySources(from: string, to: string, epoch: number): Promise<voi
 
 /**
  * V8 settings baked into the executable, the same as the dev shim's
- * (`bin/buildpack`): a 1 MiB young generation keeps supply's peak memory
- * down (extraction allocates many short-lived chunks), measured with
- * `deno task bench --only rss`, no measurable cost in time.
+ * (`bin/buildpack`), each for supply's peak memory (issue 9, measured with
+ * `deno task bench --only rss`; no measurable cost in time with `--only
+ * cold`): a 1 MiB young generation (extraction allocates many short-lived
+ * chunks), `--single-threaded` (no V8 worker threads, whose malloc arenas
+ * and stacks cost ~5 MiB) and `--no-turbofan` (Maglev still optimises;
+ * TurboFan's code and its compilations cost ~3 MiB in the extraction).
  */
-export const V8_FLAGS = "--max-semi-space-size=1";
+export const V8_FLAGS = "--max-semi-space-size=1,--single-threaded,--no-turbofan";
 
 /** The `deno compile` arguments. Pure. */
 export function compileArgs(options: { src: string; output: string; target: string }): string[] {
