@@ -13,6 +13,13 @@
  * import, so an app that upgrades pip meanwhile gets no stale bytecode), and
  * both Python and this compiler write each `.pyc` atomically (a temp file
  * renamed), so whichever writes last leaves a valid file.
+ *
+ * Also the installed packages' bytecode for a lock's pip runs
+ * ({@link compileInstalledBesidePip}): pip runs with `--no-compile` and a
+ * second process compiles each distribution once pip has written it, then
+ * what is left on every CPU once pip is done, so that compiling, a third of
+ * a pinned install with a local index, mostly overlaps pip instead of
+ * following each package's install on pip's one core.
  * @module
  */
 import { join } from "node:path";
