@@ -289,6 +289,7 @@ export const INSTALLED_COMPILER = [
   "        continue",
   "    if pid == 0:",
   "        os.close(r)",
+  "        os.close(1)",
   "        parent = os.getppid()",
   "        ok = []",
   "        for i, path in share:",
