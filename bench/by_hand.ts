@@ -13,6 +13,7 @@ import type { BuiltRuntime } from "../tests/support/runtimes.ts";
 import { packTarball } from "../tools/python_dep/package.ts";
 import { fileUri } from "../tools/python_dep/manifest_entry.ts";
 import {
+  compilesBesidePip,
   installArgs,
   installFresh,
   type PipContext,
@@ -189,7 +190,7 @@ export async function lockStaging(
     scratchDir,
   };
   // As runInstalls builds them (with --no-compile when the plan compiles beside pip).
-  const noCompile = Boolean(plan.compileBesidePip);
+  const noCompile = compilesBesidePip(ctx, plan);
   const commands = plan.installs.map((i) =>
     ["python", "-m", "pip", ...installArgs(ctx, plan, i, { noCompile })].join(" ")
   );

@@ -188,6 +188,12 @@ function runsOf(plan: InstallPlan, options: { onlyLocal?: boolean }): PipInstall
   return options.onlyLocal && local.length ? local : plan.installs;
 }
 
+/** Whether the plan's runs are compiled beside pip: it asks, and pip's own setting is not set. */
+export function compilesBesidePip(ctx: PipContext, plan: InstallPlan): boolean {
+  return Boolean(plan.compileBesidePip) && ctx.env.PIP_COMPILE === undefined &&
+    ctx.env.PIP_NO_COMPILE === undefined;
+}
+
 /**
  * For a plan that asks for it ({@link InstallPlan.compileBesidePip}), the
  * compiler of what pip installs, started now; undefined (pip compiles, as
@@ -195,8 +201,7 @@ function runsOf(plan: InstallPlan, options: { onlyLocal?: boolean }): PipInstall
  * what pip should do, or when it cannot start.
  */
 export function startCompiler(ctx: PipContext, plan: InstallPlan): InstalledCompiler | undefined {
-  if (!plan.compileBesidePip) return undefined;
-  if (ctx.env.PIP_COMPILE !== undefined || ctx.env.PIP_NO_COMPILE !== undefined) return undefined;
+  if (!compilesBesidePip(ctx, plan)) return undefined;
   const sitePackages = sitePackagesDir(ctx.pythonDir);
   if (!sitePackages) return undefined;
   return compileInstalledBesidePip(ctx.pythonDir, { libDirs: [sitePackages], env: ctx.env });
