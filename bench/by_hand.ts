@@ -12,7 +12,18 @@ import { compileBytecodeBehindPip } from "../lib/python/bytecode.ts";
 import type { BuiltRuntime } from "../tests/support/runtimes.ts";
 import { packTarball } from "../tools/python_dep/package.ts";
 import { fileUri } from "../tools/python_dep/manifest_entry.ts";
-import { pythonEnv } from "../lib/python/pip.ts";
+import {
+  compilesBesidePip,
+  installArgs,
+  installFresh,
+  type PipContext,
+  pythonEnv,
+  writeRewritten,
+} from "../lib/python/pip.ts";
+import { lockedPlan } from "../lib/python/managers/locked_plan.ts";
+import type { LockedInstall } from "../lib/python/managers/locked.ts";
+import { normalizeName } from "../lib/python/site_packages.ts";
+import { Logger, MemorySink } from "../lib/log.ts";
 import { stagingEnv as depsStagingEnv } from "../lib/stage/staging_env.ts";
 import { freshStaging, stagingEnv } from "./staging.ts";
 import { runChecked, runTimed, sync } from "./support.ts";
@@ -102,6 +113,100 @@ export async function byHandStaging(
   }
   const installed = r.lines.find((l) => l.text.startsWith("Successfully installed"))?.text ?? "";
   return { tarMs, pipMs, pipAndCompileMs, compiled, installed };
+}
+
+/** One install of a lock the buildpack's way, ms. */
+export interface LockRun {
+  tarMs: number;
+  /** From writing the plan's files until pip and the compiler beside it are done. */
+  installMs: number;
+  /** pip's output (its `Successfully installed` line, to check it did the same work). */
+  installed: string;
+  /** The pip command lines, with the staging's paths. */
+  commands: string[];
+  /** The buildpack's debug lines (how many files the compiler compiled). */
+  debug: string[];
+}
+
+/**
+ * The lock a pins file (`name==version --hash=sha256:...` lines, see
+ * {@link pinnedRequirements}) stands for: registry distributions with their
+ * hashes, no index of its own (the mirror's `PIP_*` variables decide).
+ */
+export function pinsAsLock(pins: string): LockedInstall {
+  const distributions = pins.trim().split("\n").map((line) => {
+    const m = line.match(/^([A-Za-z0-9._-]+)==(\S+)((?:\s+--hash=\S+)+)$/);
+    if (!m) throw new Error(`not a pin with hashes: ${line}`);
+    return {
+      name: normalizeName(m[1]),
+      version: m[2],
+      kind: "registry" as const,
+      requirement: `${m[1]}==${m[2]}`,
+      hashes: m[3].trim().split(/\s+/).map((h) => h.replace(/^--hash=/, "")),
+    };
+  });
+  return { lockFile: "uv.lock", distributions, indexes: [], notes: [] };
+}
+
+/**
+ * What supply does for a lock of `pins` once the runtime is in place: `tar
+ * xzf` into `<deps>/0/python`, then the buildpack's own plan for the lock
+ * (`lockedPlan`) written and installed by the buildpack's own pip runner
+ * (`installFresh`: pip with `--require-hashes --no-deps`, and whatever the
+ * plan asks beside it), with supply's pip environment and a cold pip cache,
+ * in fresh directories under `root` (left there).
+ */
+export async function lockStaging(
+  root: string,
+  tarball: string,
+  options: { pip: Record<string, string>; pins: string },
+): Promise<LockRun> {
+  const dirs = await freshStaging(root);
+  const depsIdxDir = join(dirs.depsDir, "0");
+  const pythonDir = join(depsIdxDir, "python");
+  for (const sub of ["bin", "lib", "include", "pkgconfig"]) {
+    await Deno.mkdir(join(depsIdxDir, sub), { recursive: true });
+  }
+  await Deno.mkdir(pythonDir);
+  const scratchDir = join(dirs.root, "scratch");
+  await Deno.mkdir(scratchDir);
+  await sync();
+  let started = performance.now();
+  await runChecked("tar", ["xzf", tarball, "-C", pythonDir]);
+  const tarMs = performance.now() - started;
+
+  const env = pythonEnv(depsStagingEnv(dirs.depsDir, stagingEnv(dirs.home, options.pip)), {
+    cacheDir: dirs.cacheDir,
+    depsIdxDir,
+  });
+  const plan = lockedPlan(pinsAsLock(options.pins), { manager: "uv", inputs: [], env });
+  const sink = new MemorySink();
+  const ctx: PipContext = {
+    pythonDir,
+    depsIdxDir,
+    buildDir: dirs.buildDir,
+    env,
+    log: new Logger(sink, { debug: true }),
+    scratchDir,
+  };
+  // As runInstalls builds them (with --no-compile when the plan compiles beside pip).
+  const noCompile = compilesBesidePip(ctx, plan);
+  const commands = plan.installs.map((i) =>
+    ["python", "-m", "pip", ...installArgs(ctx, plan, i, { noCompile })].join(" ")
+  );
+  await sync();
+  started = performance.now();
+  await writeRewritten(ctx, plan);
+  await installFresh(ctx, plan);
+  const installMs = performance.now() - started;
+  const lines = sink.text.split("\n");
+  return {
+    tarMs,
+    installMs,
+    installed: lines.find((l) => l.includes("Successfully installed"))?.trim() ?? "",
+    commands,
+    debug: lines.filter((l) => l.includes("DEBUG")).map((l) => l.trim()),
+  };
 }
 
 /**

@@ -13,6 +13,13 @@
  * import, so an app that upgrades pip meanwhile gets no stale bytecode), and
  * both Python and this compiler write each `.pyc` atomically (a temp file
  * renamed), so whichever writes last leaves a valid file.
+ *
+ * Also the installed packages' bytecode for a lock's pip runs
+ * ({@link compileInstalledBesidePip}): pip runs with `--no-compile` and a
+ * second process compiles each distribution once pip has written it, then
+ * what is left on every CPU once pip is done, so that compiling, a third of
+ * a pinned install with a local index, mostly overlaps pip instead of
+ * following each package's install on pip's one core.
  * @module
  */
 import { join } from "node:path";
@@ -158,4 +165,229 @@ export function compileBytecodeBehindPip(
     };
   })();
   return { files: items.length, finished };
+}
+
+/**
+ * The compiler of installed packages, run as `python -I -c` with the dirs
+ * pip installs into (site-packages) as arguments, beside a pip run with
+ * `--no-compile`. It notes the `RECORD` of every distribution already
+ * there, then every 10 ms looks for a new or replaced `RECORD` (pip writes
+ * it last, atomically, once all the distribution's files are written) and
+ * compiles the `.py` files it lists, as pip would have: the same
+ * `compileall.compile_file(path, force=True)` in the same (sorted) order, so
+ * the same timestamp-based `.pyc` (checked-hash with `SOURCE_DATE_EPOCH`, as
+ * pip's), failures skipped as pip skips them, and each `.pyc` added to
+ * `RECORD` as pip adds it (`path,,`, rows sorted, CSV with CRLF, written to
+ * a temp file and renamed), so the distribution ends up as pip with
+ * compiling leaves it. Only files inside those dirs are compiled. A line or
+ * the end of stdin means pip is done: it looks once more, compiles what is
+ * left and prints how many files it compiled.
+ */
+export const INSTALLED_COMPILER = [
+  "import compileall, csv, importlib.util, os, select, stat, sys, time, warnings",
+  "warnings.filterwarnings('ignore')",
+  "dirs = [os.path.normpath(d) for d in sys.argv[1:]]",
+  "def key(p):",
+  "    s = os.stat(p)",
+  "    return (s.st_ino, s.st_mtime_ns, s.st_size)",
+  "def records():",
+  "    out = {}",
+  "    for d in dirs:",
+  "        try:",
+  "            names = os.listdir(d)",
+  "        except OSError:",
+  "            continue",
+  "        for name in names:",
+  "            if name.endswith('.dist-info'):",
+  "                p = os.path.join(d, name, 'RECORD')",
+  "                try:",
+  "                    out[p] = (d, key(p))",
+  "                except OSError:",
+  "                    pass",
+  "    return out",
+  "def read_rows(p):",
+  "    with open(p, newline='', encoding='utf-8') as f:",
+  "        return [tuple((list(r) + ['', ''])[:3]) for r in csv.reader(f) if r]",
+  "seen = {p: k for p, (d, k) in records().items()}",
+  "dists = {}",
+  "def scan(final):",
+  "    for p, (d, k) in records().items():",
+  "        if seen.get(p) == k:",
+  "            continue",
+  "        seen[p] = k",
+  "        try:",
+  "            rows = read_rows(p)",
+  "        except Exception:",
+  "            continue",
+  "        installer = os.path.basename(os.path.dirname(p)) + '/INSTALLER'",
+  "        if not final and not any(r[0] == installer for r in rows):",
+  "            continue",
+  "        todo = []",
+  "        for r in sorted(set(rows)):",
+  "            path = os.path.normpath(os.path.join(d, r[0]))",
+  "            if r[0].endswith('.py') and path.startswith(d + os.sep) and os.path.isfile(path):",
+  "                todo.append(path)",
+  "        dists[p] = {'d': d, 'todo': todo, 'ok': []}",
+  "def compile_one(path):",
+  "    try:",
+  "        return compileall.compile_file(path, force=True, quiet=2)",
+  "    except Exception:",
+  "        return False",
+  "def add_rows(p, x):",
+  "    try:",
+  "        rows = read_rows(p)",
+  "        listed = {r[0] for r in rows}",
+  "        added = []",
+  "        for path in x['ok']:",
+  "            rel = os.path.relpath(importlib.util.cache_from_source(path), x['d'])",
+  "            rel = rel.replace(os.sep, '/')",
+  "            if rel not in listed:",
+  "                listed.add(rel)",
+  "                added.append((rel, '', ''))",
+  "        if added:",
+  "            tmp = p + '.buildpack-tmp'",
+  "            with open(tmp, 'w', newline='', encoding='utf-8') as f:",
+  "                csv.writer(f).writerows(sorted(rows + added))",
+  "            os.chmod(tmp, stat.S_IMODE(os.stat(p).st_mode))",
+  "            os.replace(tmp, p)",
+  "    except Exception:",
+  "        pass",
+  "def pip_done(timeout):",
+  "    return bool(select.select([sys.stdin], [], [], timeout)[0])",
+  "last = 0.0",
+  "while True:",
+  "    if time.monotonic() - last > 0.01:",
+  "        scan(False)",
+  "        last = time.monotonic()",
+  "    busy = [x for x in dists.values() if x['todo']]",
+  "    if not busy:",
+  "        if pip_done(0.01):",
+  "            break",
+  "        continue",
+  "    x = busy[0]",
+  "    path = x['todo'].pop(0)",
+  "    if compile_one(path):",
+  "        x['ok'].append(path)",
+  "    if pip_done(0):",
+  "        break",
+  "scan(True)",
+  "order = list(dists.values())",
+  "rest = [(i, path) for i, x in enumerate(order) for path in x['todo']]",
+  "try:",
+  "    cpus = len(os.sched_getaffinity(0))",
+  "except Exception:",
+  "    cpus = 1",
+  "n = max(1, min(cpus, 4, len(rest)))",
+  "shares = [rest[k::n] for k in range(n)]",
+  "children = []",
+  "for share in shares[1:]:",
+  "    try:",
+  "        r, w = os.pipe()",
+  "        pid = os.fork()",
+  "    except OSError:",
+  "        shares[0] = shares[0] + share",
+  "        continue",
+  "    if pid == 0:",
+  "        os.close(r)",
+  "        os.close(1)",
+  "        parent = os.getppid()",
+  "        ok = []",
+  "        for i, path in share:",
+  "            if os.getppid() != parent:",
+  "                break",
+  "            if compile_one(path):",
+  "                ok.append('%d %s' % (i, path))",
+  "        with os.fdopen(w, 'w', encoding='utf-8', errors='surrogateescape') as f:",
+  "            f.write('\\n'.join(ok))",
+  "        os._exit(0)",
+  "    os.close(w)",
+  "    children.append((pid, r))",
+  "for i, path in shares[0]:",
+  "    if compile_one(path):",
+  "        order[i]['ok'].append(path)",
+  "for pid, r in children:",
+  "    with os.fdopen(r, encoding='utf-8', errors='surrogateescape') as f:",
+  "        for line in f.read().split('\\n'):",
+  "            if line:",
+  "                i, path = line.split(' ', 1)",
+  "                order[int(i)]['ok'].append(path)",
+  "    os.waitpid(pid, 0)",
+  "for p, x in dists.items():",
+  "    add_rows(p, x)",
+  "print(sum(len(x['ok']) for x in order))",
+].join("\n");
+
+/** A {@link INSTALLED_COMPILER} running beside pip. */
+export interface InstalledCompiler {
+  /**
+   * pip is done: let the compiler finish what is left, for at most
+   * `timeoutMs` (then it is killed: what it had not compiled yet is
+   * compiled at first import). Never rejects.
+   */
+  finish(timeoutMs: number): Promise<{ compiled: number; ms: number; complete: boolean }>;
+  /** Stop it at once (pip failed); never rejects. */
+  abort(): Promise<void>;
+}
+
+/**
+ * Start compiling, beside pip, the `.py` files of every distribution pip
+ * installs into `libDirs` from now on; undefined when the compiler cannot
+ * start (then pip must compile: do not pass `--no-compile`).
+ *
+ * @param pythonDir the installed runtime (`<deps>/0/python`)
+ * @param options.libDirs where pip installs (the runtime's site-packages)
+ * @param options.env the environment pip gets (`LD_LIBRARY_PATH` for libpython)
+ */
+export function compileInstalledBesidePip(
+  pythonDir: string,
+  options: { libDirs: string[]; env: Record<string, string> },
+): InstalledCompiler | undefined {
+  if (options.libDirs.length === 0) return undefined;
+  const started = performance.now();
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command(join(pythonDir, "bin", "python3"), {
+      // -I: isolated (no user site, no PYTHON* variables, no cwd on sys.path).
+      args: ["-I", "-c", INSTALLED_COMPILER, ...options.libDirs],
+      env: options.env,
+      clearEnv: true,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+  } catch {
+    return undefined;
+  }
+  const output = new Response(child.stdout).text().catch(() => "");
+  const status = child.status;
+  const stop = async () => {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* exited meanwhile */ }
+    await status.catch(() => {});
+  };
+  const closeStdin = () => child.stdin.close().catch(() => {});
+  return {
+    async finish(timeoutMs) {
+      await closeStdin();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timedOut = new Promise<"timeout">((resolve) => {
+        timer = setTimeout(() => resolve("timeout"), timeoutMs);
+      });
+      const done = await Promise.race([status.then(() => "done" as const), timedOut])
+        .finally(() => clearTimeout(timer));
+      if (done === "timeout") await stop();
+      const compiled = Number((await output).trim());
+      return {
+        compiled: done === "done" && Number.isInteger(compiled) ? compiled : 0,
+        ms: performance.now() - started,
+        complete: done === "done",
+      };
+    },
+    async abort() {
+      await closeStdin();
+      await stop();
+      await output;
+    },
+  };
 }

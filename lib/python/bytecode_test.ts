@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { pythonRuntime } from "../../tests/support/runtimes.ts";
-import { compileBytecodeBehindPip, compileOrder, osPyc, pycOf, stdlibDir } from "./bytecode.ts";
+import {
+  compileBytecodeBehindPip,
+  compileInstalledBesidePip,
+  compileOrder,
+  osPyc,
+  pycOf,
+  stdlibDir,
+} from "./bytecode.ts";
 import { PIP_IMPORTS } from "./pip_imports.ts";
 
 Deno.test("compileOrder: pip's imports last first, existing only, site-packages checked", () => {
@@ -115,6 +122,145 @@ Deno.test(
         clearEnv: true,
       }).output();
       assert.ok(pip.success, new TextDecoder().decode(pip.stderr));
+    } finally {
+      await Deno.remove(work, { recursive: true });
+    }
+  },
+);
+
+/**
+ * A distribution as pip writes it: its files, the wheel's own RECORD among
+ * them, then INSTALLER, then its RECORD (CRLF, sorted, INSTALLER listed)
+ * written to a temp file and renamed over the wheel's.
+ */
+async function writeDist(
+  sitePackages: string,
+  name: string,
+  files: Record<string, string>,
+  extraRows: string[] = [],
+): Promise<string> {
+  for (const [rel, text] of Object.entries(files)) {
+    await Deno.mkdir(join(sitePackages, rel, ".."), { recursive: true });
+    await Deno.writeTextFile(join(sitePackages, rel), text);
+  }
+  const distInfo = `${name}-1.0.dist-info`;
+  await Deno.mkdir(join(sitePackages, distInfo), { recursive: true });
+  const record = join(sitePackages, distInfo, "RECORD");
+  const wheelRows = [
+    ...Object.keys(files).map((rel) => `${rel},sha256=x,1`),
+    `${distInfo}/RECORD,,`,
+  ];
+  await Deno.writeTextFile(record, wheelRows.sort().map((r) => r + "\r\n").join(""));
+  await new Promise((r) => setTimeout(r, 50)); // the compiler sees the wheel's RECORD
+  await Deno.writeTextFile(join(sitePackages, distInfo, "INSTALLER"), "pip\n");
+  const rows = [...wheelRows, ...extraRows, `${distInfo}/INSTALLER,sha256=y,4`].sort();
+  await Deno.writeTextFile(`${record}.tmp`, rows.map((r) => r + "\r\n").join(""));
+  await Deno.rename(`${record}.tmp`, record);
+  return record;
+}
+
+Deno.test(
+  "compileInstalledBesidePip: what pip installs meanwhile gets pip's .pyc and RECORD rows",
+  { ignore: runtime === undefined },
+  async () => {
+    const work = await Deno.makeTempDir({ prefix: "bytecode_test_" });
+    try {
+      const py = join(work, "python");
+      await Deno.mkdir(py);
+      const tar = await new Deno.Command("tar", { args: ["xzf", runtime!.tarball, "-C", py] })
+        .output();
+      assert.ok(tar.success);
+      const env = { PATH: "/usr/bin:/bin", LD_LIBRARY_PATH: join(py, "lib") };
+      const sp = join(stdlibDir(py, runtime!.version), "site-packages");
+      const tag = `cpython-${runtime!.version.split(".").slice(0, 2).join("")}`;
+      // Installed before the compiler starts: left alone.
+      await writeDist(sp, "before", { "before/__init__.py": "x = 1\n" });
+      await Deno.writeTextFile(join(work, "outside.py"), "y = 2\n");
+
+      const compiler = compileInstalledBesidePip(py, { libDirs: [sp], env });
+      assert.ok(compiler);
+      await new Promise((r) => setTimeout(r, 200)); // pip at work
+      const record = await writeDist(sp, "demo", {
+        "demo/__init__.py": "from .mod import f\n",
+        "demo/mod.py": "def f():\n    return 1\n",
+        "demo/broken.py": "def (:\n",
+        "demo/data.txt": "not python\n",
+      }, ["../../../../outside.py,,"]);
+      await new Promise((r) => setTimeout(r, 200));
+      // Installed as pip exits: compiled after it, by as many processes as there are CPUs.
+      const late: Record<string, string> = {};
+      for (let i = 0; i < 9; i++) late[`late/m${i}.py`] = `v = ${i}\n`;
+      await writeDist(sp, "late", late);
+      const done = await compiler.finish(30_000);
+      assert.deepEqual({ compiled: done.compiled, complete: done.complete }, {
+        compiled: 11,
+        complete: true,
+      });
+      // Timestamp-based, as pip's compileall writes them by default.
+      assert.equal(await pycFlags(join(sp, `demo/__pycache__/mod.${tag}.pyc`)), 0);
+      assert.equal(await pycFlags(join(sp, `demo/__pycache__/__init__.${tag}.pyc`)), 0);
+      for (let i = 0; i < 9; i++) {
+        assert.equal(await pycFlags(join(sp, `late/__pycache__/m${i}.${tag}.pyc`)), 0);
+      }
+      // A file that does not compile is skipped, as pip skips it; nothing outside is touched.
+      await assert.rejects(Deno.stat(join(sp, `demo/__pycache__/broken.${tag}.pyc`)));
+      await assert.rejects(Deno.stat(join(work, "__pycache__")));
+      await assert.rejects(Deno.stat(join(sp, "before/__pycache__")));
+      // RECORD as pip with compiling writes it: the .pyc rows added, sorted, CRLF.
+      assert.equal(
+        await Deno.readTextFile(record),
+        [
+          "../../../../outside.py,,",
+          "demo-1.0.dist-info/INSTALLER,sha256=y,4",
+          "demo-1.0.dist-info/RECORD,,",
+          "demo/__init__.py,sha256=x,1",
+          `demo/__pycache__/__init__.${tag}.pyc,,`,
+          `demo/__pycache__/mod.${tag}.pyc,,`,
+          "demo/broken.py,sha256=x,1",
+          "demo/data.txt,sha256=x,1",
+          "demo/mod.py,sha256=x,1",
+        ].map((r) => r + "\r\n").join(""),
+      );
+      const lateRecord = await Deno.readTextFile(join(sp, "late-1.0.dist-info", "RECORD"));
+      assert.ok(lateRecord.includes(`late/__pycache__/m8.${tag}.pyc,,\r\n`), lateRecord);
+      assert.ok(lateRecord.includes("late-1.0.dist-info/INSTALLER,sha256=y,4\r\n"), lateRecord);
+    } finally {
+      await Deno.remove(work, { recursive: true });
+    }
+  },
+);
+
+Deno.test(
+  "compileInstalledBesidePip: a compiler that does not finish in time is killed, staging goes on",
+  { ignore: runtime === undefined },
+  async () => {
+    const work = await Deno.makeTempDir({ prefix: "bytecode_test_" });
+    try {
+      const py = join(work, "python");
+      await Deno.mkdir(py);
+      const tar = await new Deno.Command("tar", { args: ["xzf", runtime!.tarball, "-C", py] })
+        .output();
+      assert.ok(tar.success);
+      const env = { PATH: "/usr/bin:/bin", LD_LIBRARY_PATH: join(py, "lib") };
+      const sp = join(stdlibDir(py, runtime!.version), "site-packages");
+      const compiler = compileInstalledBesidePip(py, { libDirs: [sp], env });
+      assert.ok(compiler);
+      await new Promise((r) => setTimeout(r, 200));
+      // A RECORD nobody ever writes into: reading it blocks the compiler for good.
+      await Deno.mkdir(join(sp, "stuck-1.0.dist-info"));
+      const fifo = await new Deno.Command("mkfifo", {
+        args: [join(sp, "stuck-1.0.dist-info", "RECORD")],
+      }).output();
+      assert.ok(fifo.success);
+      const started = performance.now();
+      const done = await compiler.finish(500);
+      assert.equal(done.complete, false);
+      assert.ok(performance.now() - started < 5_000, "finish waited too long");
+      // abort after the end, and abort of a fresh compiler, never throw.
+      await compiler.abort();
+      const other = compileInstalledBesidePip(py, { libDirs: [sp], env });
+      await Deno.remove(join(sp, "stuck-1.0.dist-info"), { recursive: true });
+      await other!.abort();
     } finally {
       await Deno.remove(work, { recursive: true });
     }

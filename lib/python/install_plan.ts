@@ -66,6 +66,13 @@ export interface InstallPlan {
    * keep working), used instead of them when the app is vendored.
    */
   appRequirementCopies?: { path: string; text: string }[];
+  /**
+   * Every run gets `--no-compile` and the buildpack compiles what pip
+   * installs beside it, on the other core (a lock: its runs install only
+   * what the lock lists, so compiling is a good part of their time). Not in
+   * the fingerprint: the installed files are the same either way.
+   */
+  compileBesidePip?: boolean;
   /** `vendor` when the app vendors its packages: install with no index from there. */
   vendor?: string;
   /** vendor/ holds source distributions: build backends come from the manifest first. */

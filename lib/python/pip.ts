@@ -11,11 +11,17 @@ import { run } from "../process.ts";
 import { pipFailed, pipTooOld, vendoredInstallFailed } from "../errors.ts";
 import type { NamedRequirement } from "./required_set.ts";
 import { compareVersions } from "./version.ts";
-import { installedDistributions, installedVersions, normalizeName } from "./site_packages.ts";
+import {
+  installedDistributions,
+  installedVersions,
+  normalizeName,
+  sitePackagesDir,
+} from "./site_packages.ts";
 import type { InstallPlan, PipInstall } from "./install_plan.ts";
 import { BUILD_BACKENDS, missingDistributions } from "./vendor.ts";
 import { withoutIgnoredVariables } from "./hostile_env.ts";
 import { RUNTIME_EXTRA_LIB_DIR } from "./runtime.ts";
+import { compileInstalledBesidePip, type InstalledCompiler } from "./bytecode.ts";
 
 /** Where pip runs and what it installs into. */
 export interface PipContext {
@@ -139,8 +145,16 @@ export async function writeRewritten(ctx: PipContext, plan: InstallPlan): Promis
   }
 }
 
-/** The pip arguments of one run of the plan (vendored: no index, vendor/ as find-links). */
-export function installArgs(ctx: PipContext, plan: InstallPlan, install: PipInstall): string[] {
+/**
+ * The pip arguments of one run of the plan (vendored: no index, vendor/ as
+ * find-links; `--no-compile` when `noCompile`: the buildpack compiles beside pip).
+ */
+export function installArgs(
+  ctx: PipContext,
+  plan: InstallPlan,
+  install: PipInstall,
+  options: { noCompile?: boolean } = {},
+): string[] {
   let targets = install.targets ?? [];
   if (install.requirements) {
     const { path, scratch } = install.requirements;
@@ -160,6 +174,7 @@ export function installArgs(ctx: PipContext, plan: InstallPlan, install: PipInst
     "install",
     ...targets,
     ...install.flags,
+    ...(options.noCompile ? ["--no-compile"] : []),
     ...vendor,
     "--exists-action=w",
     `--src=${join(ctx.depsIdxDir, "src")}`,
@@ -173,15 +188,73 @@ function runsOf(plan: InstallPlan, options: { onlyLocal?: boolean }): PipInstall
   return options.onlyLocal && local.length ? local : plan.installs;
 }
 
-/** Run the pip installs of the plan, in order (only those marked `local` when asked and any are). */
+/** Whether the plan's runs are compiled beside pip: it asks, and pip's own setting is not set. */
+export function compilesBesidePip(ctx: PipContext, plan: InstallPlan): boolean {
+  return Boolean(plan.compileBesidePip) && ctx.env.PIP_COMPILE === undefined &&
+    ctx.env.PIP_NO_COMPILE === undefined;
+}
+
+/**
+ * For a plan that asks for it ({@link InstallPlan.compileBesidePip}), the
+ * compiler of what pip installs, started now; undefined (pip compiles, as
+ * usual) when the plan does not ask, when `PIP_COMPILE`/`PIP_NO_COMPILE` say
+ * what pip should do, or when it cannot start.
+ */
+export function startCompiler(ctx: PipContext, plan: InstallPlan): InstalledCompiler | undefined {
+  if (!compilesBesidePip(ctx, plan)) return undefined;
+  const sitePackages = sitePackagesDir(ctx.pythonDir);
+  if (!sitePackages) return undefined;
+  return compileInstalledBesidePip(ctx.pythonDir, { libDirs: [sitePackages], env: ctx.env });
+}
+
+/** The longest wait for the compiler after pip, ms: 2 minutes, or as long as pip took. */
+export function compilerTimeoutMs(pipMs: number): number {
+  return Math.max(120_000, pipMs);
+}
+
+/** pip is done: wait (bounded) for the compiler to compile what is left, and log it. */
+export async function finishCompiler(
+  ctx: PipContext,
+  compiler: InstalledCompiler,
+  pipMs: number,
+): Promise<void> {
+  const timeout = compilerTimeoutMs(pipMs);
+  const { compiled, ms, complete } = await compiler.finish(timeout);
+  if (complete) {
+    ctx.log.debug(
+      `Compiled ${compiled} modules of the installed packages beside pip in ${Math.round(ms)} ms`,
+    );
+  } else {
+    ctx.log.info(
+      `Stopped compiling the installed packages ${Math.round(timeout / 1000)} s after pip: ` +
+        "what was left compiles at first import",
+    );
+  }
+}
+
+/**
+ * Run the pip installs of the plan, in order (only those marked `local` when
+ * asked and any are), and compile what they install beside them when the
+ * plan asks.
+ */
 async function runInstalls(
   ctx: PipContext,
   plan: InstallPlan,
   options: { onlyLocal?: boolean } = {},
 ): Promise<void> {
-  for (const install of runsOf(plan, options)) {
-    await pip(ctx, plan, { args: installArgs(ctx, plan, install) });
+  const compiler = startCompiler(ctx, plan);
+  const started = performance.now();
+  try {
+    for (const install of runsOf(plan, options)) {
+      await pip(ctx, plan, {
+        args: installArgs(ctx, plan, install, { noCompile: compiler !== undefined }),
+      });
+    }
+  } catch (e) {
+    await compiler?.abort();
+    throw e;
   }
+  if (compiler) await finishCompiler(ctx, compiler, performance.now() - started);
 }
 
 /** A full install into a runtime that has no app packages yet. */

@@ -1,6 +1,15 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { pythonEnv } from "./pip.ts";
+import {
+  compilerTimeoutMs,
+  installArgs,
+  type PipContext,
+  pythonEnv,
+  startCompiler,
+} from "./pip.ts";
+import type { InstallPlan } from "./install_plan.ts";
+import { Logger, MemorySink } from "../log.ts";
+import { pythonRuntime } from "../../tests/support/runtimes.ts";
 
 Deno.test("pythonEnv drops hostile variables and puts the runtime first", () => {
   const env = pythonEnv({
@@ -45,4 +54,84 @@ Deno.test("pythonEnv puts the runtime's include/python3.X on CPATH, before the s
   } finally {
     await Deno.remove(deps, { recursive: true });
   }
+});
+
+const CTX: PipContext = {
+  pythonDir: "/nonexistent/deps/0/python",
+  depsIdxDir: "/nonexistent/deps/0",
+  buildDir: "/nonexistent/app",
+  env: {},
+  log: new Logger(new MemorySink()),
+  scratchDir: "/nonexistent/scratch",
+};
+
+const LOCK_PLAN: InstallPlan = {
+  manager: "uv",
+  source: "uv.lock",
+  inputs: [],
+  localPaths: [],
+  hasRequirements: true,
+  installs: [{
+    requirements: { path: "locked/hashed.txt", scratch: true },
+    flags: ["--require-hashes", "--no-deps"],
+  }],
+  compileBesidePip: true,
+};
+
+Deno.test("installArgs: --no-compile only when the buildpack compiles beside pip", () => {
+  const install = LOCK_PLAN.installs[0];
+  assert.deepEqual(installArgs(CTX, LOCK_PLAN, install, { noCompile: true }), [
+    "install",
+    "-r",
+    "/nonexistent/scratch/locked/hashed.txt",
+    "--require-hashes",
+    "--no-deps",
+    "--no-compile",
+    "--exists-action=w",
+    "--src=/nonexistent/deps/0/src",
+    "--no-warn-script-location",
+  ]);
+  assert.ok(!installArgs(CTX, LOCK_PLAN, install).includes("--no-compile"));
+});
+
+const runtime = await pythonRuntime("3.11");
+
+Deno.test(
+  "startCompiler: only for plans that ask, and never against pip's own setting",
+  { ignore: runtime === undefined },
+  async () => {
+    // Without a runtime there is no site-packages: no compiler (pip compiles).
+    assert.equal(startCompiler(CTX, LOCK_PLAN), undefined);
+    const work = await Deno.makeTempDir({ prefix: "pip_test_" });
+    try {
+      const pythonDir = join(work, "python");
+      await Deno.mkdir(pythonDir);
+      const tar = await new Deno.Command("tar", {
+        args: ["xzf", runtime!.tarball, "-C", pythonDir],
+      }).output();
+      assert.ok(tar.success);
+      const ctx = { ...CTX, pythonDir, env: { LD_LIBRARY_PATH: join(pythonDir, "lib") } };
+      assert.equal(startCompiler(ctx, { ...LOCK_PLAN, compileBesidePip: undefined }), undefined);
+      for (const name of ["PIP_NO_COMPILE", "PIP_COMPILE"]) {
+        assert.equal(
+          startCompiler({ ...ctx, env: { ...ctx.env, [name]: "0" } }, LOCK_PLAN),
+          undefined,
+        );
+      }
+      const compiler = startCompiler(ctx, LOCK_PLAN);
+      assert.ok(compiler, "no compiler for a lock plan");
+      const done = await compiler.finish(30_000);
+      assert.deepEqual({ compiled: done.compiled, complete: done.complete }, {
+        compiled: 0,
+        complete: true,
+      });
+    } finally {
+      await Deno.remove(work, { recursive: true });
+    }
+  },
+);
+
+Deno.test("compilerTimeoutMs: two minutes, or as long as pip took", () => {
+  assert.equal(compilerTimeoutMs(1_000), 120_000);
+  assert.equal(compilerTimeoutMs(300_000), 300_000);
 });

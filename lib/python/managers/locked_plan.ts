@@ -158,6 +158,7 @@ export function lockedPlan(
     installs,
     files,
     lockedNames: [...new Set(names)].sort(),
+    compileBesidePip: true,
     notes: [...locked.notes, ...notes],
   };
 }
