@@ -77,8 +77,6 @@ export class DependencyInstaller {
     log.info(`Download [${redactUrls(dep.uri)}]`);
     await Deno.mkdir(join(cached, ".."), { recursive: true });
     const partial = `${cached}.partial`;
-    // A leftover may be a hard link to a file:// source: never write through it.
-    await Deno.remove(partial).catch(() => {});
     if (dep.uri.startsWith("file://")) return await this.#local(dep, partial, cached);
     await downloadTo(dep.uri, partial, {
       name: dep.name,
@@ -93,10 +91,9 @@ export class DependencyInstaller {
   /**
    * A `file://` dependency: verified where it is and extracted from there
    * (streaming it through JS into the app cache first cost 0.1 s and 20 MiB
-   * of memory for the runtime); the app cache still gets its copy for the
-   * stagings that follow (a later buildpack version may no longer ship the
-   * file): a hard link when both are on one filesystem (files are never
-   * changed in place, only replaced), else a copy made by the kernel.
+   * of memory for the runtime); the app cache still gets its copy, made by
+   * the kernel, for the stagings that follow (a later buildpack version may
+   * no longer ship the file).
    */
   async #local(dep: Dependency, partial: string, cached: string): Promise<string> {
     const source = fileURLToPath(dep.uri);
@@ -108,7 +105,7 @@ export class DependencyInstaller {
       throw downloadFailed(dep.name, redactUrls(dep.uri), { reason, attempts: 1 });
     }
     try {
-      await Deno.link(source, partial).catch(() => Deno.copyFile(source, partial));
+      await Deno.copyFile(source, partial);
       await Deno.rename(partial, cached);
     } catch (err) {
       // The app cache is an optimisation: staging goes on from the source.
