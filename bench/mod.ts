@@ -856,7 +856,7 @@ async function main(): Promise<void> {
       if (sampling) {
         add({
           group: "rss",
-          name: `${kind} supply: the deno process's VmHWM (sampled every 10 ms)`,
+          name: `${kind} supply: largest deno process's VmHWM (supply or its extract child)`,
           unit: "MiB",
           values: list.map((r) => mib(peak(r, (n) => n === "deno"))),
           official: 41,
