@@ -64,12 +64,14 @@ export function parseFailure(stdout: string): ChildFailure | undefined {
 /**
  * Extract `archive` into `target` with `executable extract ARCHIVE TARGET`.
  * Returns false when the child cannot be started at all (the caller then
- * extracts in its own process); throws the child's error when it fails.
+ * extracts in its own process); throws the child's error when it fails or
+ * is stopped by `options.signal`.
  */
 export async function extractInChild(
   executable: string,
   archive: string,
   target: string,
+  options: { signal?: AbortSignal } = {},
 ): Promise<boolean> {
   let out: Deno.CommandOutput;
   try {
@@ -78,6 +80,8 @@ export async function extractInChild(
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
+      // Aborting kills the child (the caller's sha256 check of the archive failed).
+      signal: options.signal,
     }).output();
   } catch {
     return false;

@@ -55,14 +55,24 @@ export class DependencyInstaller {
 
   /** A verified local copy of the dependency's file (logs `Copy [...]` or `Download [...]`). */
   async fetch(dep: Dependency): Promise<string> {
+    const { path, verified } = await this.#locate(dep);
+    await verified;
+    return path;
+  }
+
+  /**
+   * The dependency's local file, and its sha256 check: already done for
+   * downloads and app-cache copies, still running for a cached buildpack's
+   * copy or a `file://` source, so that extraction can run beside it.
+   */
+  async #locate(dep: Dependency): Promise<{ path: string; verified: Promise<void> }> {
     const { log, root, cacheDir } = this.#opts;
     // Loaded on use (it needs node:crypto for md5): a restage that reuses the runtime never fetches.
     const { bundledPath } = await import("./bundled_path.ts");
     const bundled = bundledPath(root, dep);
     if (await pathExists(bundled)) {
       log.info(`Copy [${bundled}]`);
-      await verify(dep, bundled);
-      return bundled;
+      return { path: bundled, verified: verify(dep, bundled) };
     }
     const cached = await appCachePath(cacheDir, dep);
     this.keep(dep);
@@ -70,14 +80,17 @@ export class DependencyInstaller {
       const actual = await sha256File(cached);
       if (actual === dep.sha256.toLowerCase()) {
         log.info(`Copy [${cached}]`);
-        return cached;
+        return { path: cached, verified: Promise.resolve() };
       }
       log.debug(`cached ${cached} has sha256 ${actual}, downloading again`);
     }
     log.info(`Download [${redactUrls(dep.uri)}]`);
     await Deno.mkdir(join(cached, ".."), { recursive: true });
     const partial = `${cached}.partial`;
-    if (dep.uri.startsWith("file://")) return await this.#local(dep, partial, cached);
+    if (dep.uri.startsWith("file://")) {
+      const source = fileURLToPath(dep.uri);
+      return { path: source, verified: this.#verifyLocal(dep, { source, partial, cached }) };
+    }
     await downloadTo(dep.uri, partial, {
       name: dep.name,
       sha256: dep.sha256,
@@ -85,18 +98,21 @@ export class DependencyInstaller {
       onRetry: (reason, attempt) => log.warning(`Download failed (${reason}); retry ${attempt}`),
     });
     await Deno.rename(partial, cached);
-    return cached;
+    return { path: cached, verified: Promise.resolve() };
   }
 
   /**
-   * A `file://` dependency: verified where it is and extracted from there
+   * A `file://` dependency is verified where it is and extracted from there
    * (streaming it through JS into the app cache first cost 0.1 s and 20 MiB
-   * of memory for the runtime); the app cache still gets its copy, made by
-   * the kernel, for the stagings that follow (a later buildpack version may
-   * no longer ship the file).
+   * of memory for the runtime); once verified, the app cache still gets its
+   * copy, made by the kernel, for the stagings that follow (a later
+   * buildpack version may no longer ship the file).
    */
-  async #local(dep: Dependency, partial: string, cached: string): Promise<string> {
-    const source = fileURLToPath(dep.uri);
+  async #verifyLocal(
+    dep: Dependency,
+    files: { source: string; partial: string; cached: string },
+  ): Promise<void> {
+    const { source, partial, cached } = files;
     try {
       await verify(dep, source);
     } catch (err) {
@@ -112,25 +128,47 @@ export class DependencyInstaller {
       await Deno.remove(partial).catch(() => {});
       this.#opts.log.debug(`could not keep ${source} in the app cache: ${err}`);
     }
-    return source;
   }
 
-  /** Fetch and extract into `target`, which must not exist; nothing is left there on failure. */
+  /**
+   * Fetch and extract into `target`, which must not exist; nothing is left
+   * there on failure. The sha256 check of a local file runs beside the
+   * extraction (into a scratch dir, under the archive policy), which is
+   * stopped when the check fails; only a verified tree is moved to `target`.
+   */
   async install(dep: Dependency, target: string): Promise<void> {
-    const file = await this.fetch(dep);
+    const { path: file, verified } = await this.#locate(dep);
+    const stop = new AbortController();
+    // A handler at once: a failed check must not be an unhandled rejection meanwhile.
+    const checked = verified.then(() => undefined, (err: unknown) => {
+      stop.abort();
+      return { err };
+    });
     const scratch = `${target}.partial-${crypto.randomUUID().slice(0, 8)}`;
+    let extractError: { err: unknown } | undefined;
     try {
-      await this.#extract(file, scratch);
-      await Deno.rename(scratch, target);
+      await this.#extract(file, scratch, stop.signal);
     } catch (err) {
-      await Deno.remove(scratch, { recursive: true }).catch(() => {});
-      // A full disk while extracting says so, rather than "truncated archive" or a bug.
-      throw describeIoError(err, {
-        doing: `installing ${dep.name} ${dep.version}`,
-        path: target,
-      }) ??
-        err;
+      extractError = { err };
     }
+    // The sha256 check's failure comes first: an extraction it stopped failed because of it.
+    const failed = (await checked) ?? extractError;
+    if (failed === undefined) {
+      try {
+        await Deno.rename(scratch, target);
+        return;
+      } catch (err) {
+        await Deno.remove(scratch, { recursive: true }).catch(() => {});
+        throw err;
+      }
+    }
+    await Deno.remove(scratch, { recursive: true }).catch(() => {});
+    // A full disk while extracting says so, rather than "truncated archive" or a bug.
+    throw describeIoError(failed.err, {
+      doing: `installing ${dep.name} ${dep.version}`,
+      path: target,
+    }) ??
+      failed.err;
   }
 
   /**
@@ -138,11 +176,11 @@ export class DependencyInstaller {
    * one (its memory peak is not supply's), else here (a buildpack tree
    * without `bin/buildpack`, as in unit tests).
    */
-  async #extract(archive: string, target: string): Promise<void> {
+  async #extract(archive: string, target: string, signal: AbortSignal): Promise<void> {
     const executable = join(this.#opts.root, "bin", "buildpack");
     if (await pathExists(executable)) {
       const { extractInChild } = await import("./extract_child.ts");
-      if (await extractInChild(executable, archive, target)) return;
+      if (await extractInChild(executable, archive, target, { signal })) return;
       this.#opts.log.debug(`could not start ${executable} extract: extracting in this process`);
     }
     // Loaded on use: a restage that reuses the cached runtime never loads the tar reader.

@@ -58,7 +58,7 @@ Deno.test("a file:// dependency is verified and extracted in place; the app cach
   }
 });
 
-Deno.test("a file:// dependency with the wrong sha256 is refused before anything is written", async () => {
+Deno.test("a file:// dependency with the wrong sha256 is refused and leaves nothing behind", async () => {
   const s = await setup();
   try {
     const dep = { ...s.dep, sha256: "0".repeat(64) };
@@ -75,6 +75,38 @@ Deno.test("a file:// dependency with the wrong sha256 is refused before anything
     assert.deepEqual([...Deno.readDirSync(join(s.cacheDir, "dependencies"))].length, 1);
     const dir = await appCachePath(s.cacheDir, dep);
     assert.deepEqual([...Deno.readDirSync(join(dir, ".."))], []);
+  } finally {
+    await Deno.remove(s.work, { recursive: true });
+  }
+});
+
+Deno.test("extracted by the buildpack's executable beside the sha256 check: a mismatch still wins", async () => {
+  const s = await setup();
+  try {
+    // A buildpack root whose bin/buildpack is the repository's dev shim: extraction runs in a child.
+    await Deno.mkdir(join(s.work, "buildpack", "bin"), { recursive: true });
+    await Deno.symlink(
+      new URL("../../bin/buildpack", import.meta.url).pathname,
+      join(s.work, "buildpack", "bin", "buildpack"),
+    );
+    const installer = () =>
+      new DependencyInstaller({
+        root: join(s.work, "buildpack"),
+        cacheDir: s.cacheDir,
+        log: new Logger(s.sink),
+      });
+    const wrong = { ...s.dep, sha256: "0".repeat(64) };
+    await assert.rejects(installer().install(wrong, join(s.work, "bad")), (e: unknown) => {
+      assert.ok(e instanceof BuildpackError);
+      assert.match(e.message, /^Could not install tool: dependency sha256 mismatch/);
+      return true;
+    });
+    assert.ok(
+      [...Deno.readDirSync(s.work)].every((e) => !e.name.startsWith("bad")),
+      "neither the target nor the scratch dir is left",
+    );
+    await installer().install(s.dep, join(s.work, "good"));
+    assert.equal(await Deno.readTextFile(join(s.work, "good/bin/tool")), "#!/bin/sh\necho tool\n");
   } finally {
     await Deno.remove(s.work, { recursive: true });
   }
