@@ -2,8 +2,8 @@
  * `buildpack version` / `--version`: what this artifact is, for audits.
  * @module
  */
-import { createHash } from "node:crypto";
 import { join } from "node:path";
+import { sha256Hex } from "../lib/digest.ts";
 import type { Logger } from "../lib/log.ts";
 import { buildpackRoot } from "../lib/root.ts";
 import { readBuildpackVersion } from "../lib/stage/context.ts";
@@ -29,9 +29,7 @@ export async function version(_args: string[], _log: Logger): Promise<number> {
       `deno ${Deno.version.deno}`,
       `stack ${stack}`,
       `target ${Deno.build.target}`,
-      `manifest sha256 ${
-        manifest ? createHash("sha256").update(manifest).digest("hex") : "(missing)"
-      }`,
+      `manifest sha256 ${manifest ? await sha256Hex(manifest) : "(missing)"}`,
     ].join("\n"),
   );
   return 0;

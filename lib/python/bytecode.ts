@@ -116,6 +116,30 @@ function isFile(path: string): boolean {
 }
 
 /**
+ * `python3 -I -c SCRIPT ARGS...` of the runtime with stdin and stdout piped
+ * (-I: isolated: no user site, no PYTHON* variables, no cwd on sys.path);
+ * undefined when it cannot start.
+ */
+function startIsolatedPython(
+  pythonDir: string,
+  scriptAndArgs: string[],
+  env: Record<string, string>,
+): Deno.ChildProcess | undefined {
+  try {
+    return new Deno.Command(join(pythonDir, "bin", "python3"), {
+      args: ["-I", "-c", ...scriptAndArgs],
+      env,
+      clearEnv: true,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * When the runtime at `pythonDir` has no bytecode, start compiling what pip
  * is about to import, in a child process; undefined when the runtime has
  * bytecode already (os's `.pyc`, or a `.pyc` for every file pip imports). Await `finished` before the
@@ -137,20 +161,8 @@ export function compileBytecodeBehindPip(
   );
   if (items.length === 0) return undefined;
   const started = performance.now();
-  let child: Deno.ChildProcess;
-  try {
-    child = new Deno.Command(join(pythonDir, "bin", "python3"), {
-      // -I: isolated (no user site, no PYTHON* variables, no cwd on sys.path).
-      args: ["-I", "-c", COMPILER],
-      env: options.env,
-      clearEnv: true,
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "null",
-    }).spawn();
-  } catch {
-    return undefined; // An optimisation: pip compiles what it needs anyway.
-  }
+  const child = startIsolatedPython(pythonDir, [COMPILER], options.env);
+  if (!child) return undefined; // An optimisation: pip compiles what it needs anyway.
   const input = items.map((i) => `${i.mode} ${i.path}\n`).join("");
   const finished = (async () => {
     const writer = child.stdin.getWriter();
@@ -344,20 +356,12 @@ export function compileInstalledBesidePip(
 ): InstalledCompiler | undefined {
   if (options.libDirs.length === 0) return undefined;
   const started = performance.now();
-  let child: Deno.ChildProcess;
-  try {
-    child = new Deno.Command(join(pythonDir, "bin", "python3"), {
-      // -I: isolated (no user site, no PYTHON* variables, no cwd on sys.path).
-      args: ["-I", "-c", INSTALLED_COMPILER, ...options.libDirs],
-      env: options.env,
-      clearEnv: true,
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "null",
-    }).spawn();
-  } catch {
-    return undefined;
-  }
+  const child = startIsolatedPython(
+    pythonDir,
+    [INSTALLED_COMPILER, ...options.libDirs],
+    options.env,
+  );
+  if (!child) return undefined;
   const output = new Response(child.stdout).text().catch(() => "");
   const status = child.status;
   const stop = async () => {

@@ -77,18 +77,22 @@ async function listing(root: string, skip: (rel: string) => boolean): Promise<st
 
 const runtime = await pythonRuntime("3.11");
 
+/** The test runtime unpacked into `<work>/python`, and the environment to run its python with. */
+async function unpackRuntime(work: string): Promise<{ py: string; env: Record<string, string> }> {
+  const py = join(work, "python");
+  await Deno.mkdir(py);
+  const tar = await new Deno.Command("tar", { args: ["xzf", runtime!.tarball, "-C", py] }).output();
+  assert.ok(tar.success);
+  return { py, env: { PATH: "/usr/bin:/bin", LD_LIBRARY_PATH: join(py, "lib") } };
+}
+
 Deno.test(
   "a runtime without bytecode gets pip's imports compiled, and nothing else changes",
   { ignore: runtime === undefined },
   async () => {
     const work = await Deno.makeTempDir({ prefix: "bytecode_test_" });
     try {
-      const py = join(work, "python");
-      await Deno.mkdir(py);
-      const tar = await new Deno.Command("tar", { args: ["xzf", runtime!.tarball, "-C", py] })
-        .output();
-      assert.ok(tar.success);
-      const env = { PATH: "/usr/bin:/bin", LD_LIBRARY_PATH: join(py, "lib") };
+      const { py, env } = await unpackRuntime(work);
       // With bytecode shipped (the test runtimes have it): nothing to do.
       assert.equal(compileBytecodeBehindPip(py, { version: runtime!.version, env }), undefined);
 
@@ -165,12 +169,7 @@ Deno.test(
   async () => {
     const work = await Deno.makeTempDir({ prefix: "bytecode_test_" });
     try {
-      const py = join(work, "python");
-      await Deno.mkdir(py);
-      const tar = await new Deno.Command("tar", { args: ["xzf", runtime!.tarball, "-C", py] })
-        .output();
-      assert.ok(tar.success);
-      const env = { PATH: "/usr/bin:/bin", LD_LIBRARY_PATH: join(py, "lib") };
+      const { py, env } = await unpackRuntime(work);
       const sp = join(stdlibDir(py, runtime!.version), "site-packages");
       const tag = `cpython-${runtime!.version.split(".").slice(0, 2).join("")}`;
       // Installed before the compiler starts: left alone.
@@ -236,12 +235,7 @@ Deno.test(
   async () => {
     const work = await Deno.makeTempDir({ prefix: "bytecode_test_" });
     try {
-      const py = join(work, "python");
-      await Deno.mkdir(py);
-      const tar = await new Deno.Command("tar", { args: ["xzf", runtime!.tarball, "-C", py] })
-        .output();
-      assert.ok(tar.success);
-      const env = { PATH: "/usr/bin:/bin", LD_LIBRARY_PATH: join(py, "lib") };
+      const { py, env } = await unpackRuntime(work);
       const sp = join(stdlibDir(py, runtime!.version), "site-packages");
       const compiler = compileInstalledBesidePip(py, { libDirs: [sp], env });
       assert.ok(compiler);
