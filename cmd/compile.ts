@@ -4,7 +4,7 @@
  * with the app's `.profile.d` as profile dir.
  * @module
  */
-import { join } from "node:path";
+import { join } from "../lib/path.ts";
 import type { Logger } from "../lib/log.ts";
 import { phaseArguments } from "../lib/errors.ts";
 import { supply } from "./supply.ts";

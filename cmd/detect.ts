@@ -3,7 +3,7 @@
  * has a file a Python app is recognised by, else exit 1.
  * @module
  */
-import { join } from "node:path";
+import { join } from "../lib/path.ts";
 import type { Logger } from "../lib/log.ts";
 import { phaseArguments } from "../lib/errors.ts";
 import { buildpackRoot } from "../lib/root.ts";

@@ -5,7 +5,7 @@
  * the cache metadata and the closing line.
  * @module
  */
-import { join } from "node:path";
+import { join } from "../lib/path.ts";
 import type { Logger } from "../lib/log.ts";
 import { ownDepsDir, type StagingContext, stagingContext } from "../lib/stage/context.ts";
 import { runHook } from "../lib/stage/hooks.ts";

@@ -3,7 +3,7 @@
  * app's packages into `deps/<IDX>` and write what runtime needs.
  * @module
  */
-import { join } from "node:path";
+import { join } from "../lib/path.ts";
 import type { Logger } from "../lib/log.ts";
 import { ownDepsDir, type StagingContext, stagingContext } from "../lib/stage/context.ts";
 import { checkStackSupported, loadManifest, type Manifest } from "../lib/manifest.ts";

@@ -2,7 +2,7 @@
  * `buildpack version` / `--version`: what this artifact is, for audits.
  * @module
  */
-import { join } from "node:path";
+import { join } from "../lib/path.ts";
 import { sha256Hex } from "../lib/digest.ts";
 import type { Logger } from "../lib/log.ts";
 import { buildpackRoot } from "../lib/root.ts";

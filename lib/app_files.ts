@@ -6,7 +6,7 @@
  * and every OS error becomes an error naming the file and the reason.
  * @module
  */
-import { isAbsolute, join, relative, resolve } from "node:path";
+import { isAbsolute, join, relative, resolve } from "./path.ts";
 import {
   appFileNotRegular,
   appFileNotUtf8,

@@ -14,7 +14,7 @@
  * operator edited manifest.yml) and for override.yml files.
  * @module
  */
-import { join } from "node:path";
+import { join } from "./path.ts";
 import { sha256Hex } from "./digest.ts";
 import {
   buildpackFile,

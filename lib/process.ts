@@ -2,7 +2,7 @@
  * Running subprocesses with their output streamed into the staging log.
  * @module
  */
-import { basename } from "node:path";
+import { basename } from "./path.ts";
 import type { Logger } from "./log.ts";
 import { redactUrls } from "./redact.ts";
 

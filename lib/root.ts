@@ -2,7 +2,7 @@
  * Locating the buildpack's own root directory.
  * @module
  */
-import { dirname, isAbsolute, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, resolve } from "./path.ts";
 
 let invoked: string | undefined;
 

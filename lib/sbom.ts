@@ -7,7 +7,7 @@
  * (`tools/package`). Parsing is pure; only `writeStagingSbom` does I/O.
  * @module
  */
-import { join } from "node:path";
+import { join } from "./path.ts";
 import type { Logger } from "./log.ts";
 import { normalizeName, sitePackagesDir } from "./python/site_packages.ts";
 

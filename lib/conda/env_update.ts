@@ -6,7 +6,7 @@
  * Python elsewhere.
  * @module
  */
-import { join } from "node:path";
+import { join } from "../path.ts";
 import type { Logger } from "../log.ts";
 import { run } from "../process.ts";
 import { condaEnvUpdateFailed } from "../errors.ts";

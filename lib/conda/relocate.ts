@@ -15,7 +15,7 @@
  * alone, as the official buildpack leaves them.
  * @module
  */
-import { join, relative } from "node:path";
+import { join, relative } from "../path.ts";
 import { ENV_NAME } from "./env_update.ts";
 
 /** Dir in `deps/<IDX>` with the relocation's `files` and `prefix`. */

@@ -6,7 +6,7 @@
  * relocates and activates `dep_env` at launch.
  * @module
  */
-import { join } from "node:path";
+import { join } from "../path.ts";
 import type { StagingContext } from "../stage/context.ts";
 import { ownDepsDir } from "../stage/context.ts";
 import type { Manifest } from "../manifest.ts";

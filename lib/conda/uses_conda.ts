@@ -3,7 +3,7 @@
  * staging asks without loading the conda code (and its YAML reader).
  * @module
  */
-import { join } from "node:path";
+import { join } from "../path.ts";
 
 /** The conda environment file in the app root. */
 export const ENVIRONMENT_FILE = "environment.yml";

@@ -6,7 +6,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { basename, join } from "node:path";
+import { basename, join } from "../path.ts";
 import type { Dependency } from "../manifest.ts";
 
 /** A cached (offline) buildpack's copy of a dependency: `dependencies/<md5 of uri>/<basename>`. */

@@ -4,8 +4,7 @@
  * streamed to disk through sha256; nothing is held in memory.
  * @module
  */
-import { dirname } from "node:path";
-import { fileURLToPath } from "node:url";
+import { dirname, fromFileUrl } from "../path.ts";
 import { proxyFor } from "./proxy.ts";
 import { redactUrls } from "../redact.ts";
 import { describeIoError, osErrorCode } from "../io_errors.ts";
@@ -180,7 +179,7 @@ async function fetchOnce(
   env: Record<string, string | undefined>,
 ): Promise<string> {
   if (uri.startsWith("file://")) {
-    using src = await Deno.open(fileURLToPath(uri));
+    using src = await Deno.open(fromFileUrl(uri));
     return await writeHashed(src.readable, dest);
   }
   const timeouts = downloadTimeouts(env);

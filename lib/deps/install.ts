@@ -5,9 +5,8 @@
  * it is extracted, and extraction goes to a scratch dir renamed into place.
  * @module
  */
-import { basename, join } from "node:path";
+import { basename, fromFileUrl, join } from "../path.ts";
 import { sha256Hex } from "../digest.ts";
-import { fileURLToPath } from "node:url";
 import type { Dependency } from "../manifest.ts";
 import type { Logger } from "../log.ts";
 import { redactUrls } from "../redact.ts";
@@ -88,7 +87,7 @@ export class DependencyInstaller {
     await Deno.mkdir(join(cached, ".."), { recursive: true });
     const partial = `${cached}.partial`;
     if (dep.uri.startsWith("file://")) {
-      const source = fileURLToPath(dep.uri);
+      const source = fromFileUrl(dep.uri);
       return { path: source, verified: this.#verifyLocal(dep, { source, partial, cached }) };
     }
     await downloadTo(dep.uri, partial, {

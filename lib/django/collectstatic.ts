@@ -4,7 +4,7 @@
  * missing `manage.py` is a warning, not a failure.
  * @module
  */
-import { dirname, join } from "node:path";
+import { dirname, join } from "../path.ts";
 import type { Logger } from "../log.ts";
 import { run } from "../process.ts";
 import { collectstaticFailed } from "../errors.ts";

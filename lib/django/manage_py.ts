@@ -3,7 +3,7 @@
  * levels down (monorepos, `src/` layouts), first in sorted order.
  * @module
  */
-import { join } from "node:path";
+import { join } from "../path.ts";
 
 function isFile(path: string): boolean {
   try {

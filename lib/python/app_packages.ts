@@ -7,7 +7,7 @@
  * the app that is removed afterwards.
  * @module
  */
-import { join } from "node:path";
+import { join } from "../path.ts";
 import type { Manifest } from "../manifest.ts";
 import type { DependencyInstaller } from "../deps/install.ts";
 import type { Logger } from "../log.ts";

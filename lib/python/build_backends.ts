@@ -5,7 +5,7 @@
  * from the manifest's dependencies (their files, no network).
  * @module
  */
-import { join } from "node:path";
+import { join } from "../path.ts";
 import { dependenciesFor, type Dependency, type Manifest } from "../manifest.ts";
 import type { DependencyInstaller } from "../deps/install.ts";
 import { compareVersions } from "./version.ts";

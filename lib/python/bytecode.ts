@@ -22,7 +22,7 @@
  * following each package's install on pip's one core.
  * @module
  */
-import { join } from "node:path";
+import { join } from "../path.ts";
 import { PIP_IMPORTS } from "./pip_imports.ts";
 
 /** One file for the compiler: its path and how its `.pyc` is checked. */

@@ -13,7 +13,7 @@
  * never a failed staging or a broken droplet.
  * @module
  */
-import { join } from "node:path";
+import { join } from "../path.ts";
 import { sha256Hex } from "../digest.ts";
 import type { InputDigests } from "./install_plan.ts";
 

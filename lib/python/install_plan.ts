@@ -6,7 +6,7 @@
  * is pure.
  * @module
  */
-import { join } from "node:path";
+import { join } from "../path.ts";
 import { sha256Hex } from "../digest.ts";
 import { isSdist, vendorListing, withoutIndexOptions } from "./vendor.ts";
 import { chooseManager, MANAGER_FILES, type ManagerName } from "./managers/choose.ts";

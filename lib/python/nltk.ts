@@ -7,7 +7,7 @@
  * @module
  */
 import { sha256Hex } from "../digest.ts";
-import { join } from "node:path";
+import { join } from "../path.ts";
 import type { Logger } from "../log.ts";
 import { run } from "../process.ts";
 import { nltkDownloadFailed } from "../errors.ts";

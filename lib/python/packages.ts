@@ -3,7 +3,7 @@
  * environment was reused, and making the result relocatable.
  * @module
  */
-import { join } from "node:path";
+import { join } from "../path.ts";
 import { describeChanges, type InputDigests, type InstallPlan } from "./install_plan.ts";
 import { installFresh, installIncremental, type PipContext, writeRewritten } from "./pip.ts";
 import type { RuntimeResult } from "./runtime.ts";

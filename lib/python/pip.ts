@@ -5,7 +5,7 @@
  * required.
  * @module
  */
-import { dirname, join } from "node:path";
+import { dirname, join } from "../path.ts";
 import type { Logger } from "../log.ts";
 import { run } from "../process.ts";
 import { pipFailed, pipTooOld, vendoredInstallFailed } from "../errors.ts";

@@ -4,7 +4,7 @@
  * from its file with no index (no network); anything else is an error.
  * @module
  */
-import { join } from "node:path";
+import { join } from "../path.ts";
 import { dependenciesFor, type Manifest } from "../manifest.ts";
 import type { DependencyInstaller } from "../deps/install.ts";
 import { invalidPipVersion, pipNotInManifest } from "../errors.ts";

@@ -6,7 +6,7 @@
  * writes then takes the Pipfile.lock path (see `withPipfileLock`).
  * @module
  */
-import { join } from "node:path";
+import { join } from "../path.ts";
 import { dependenciesFor, type Dependency, type Manifest } from "../manifest.ts";
 import type { DependencyInstaller } from "../deps/install.ts";
 import { run } from "../process.ts";

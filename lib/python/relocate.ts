@@ -6,7 +6,7 @@
  * small directory walkers.
  * @module
  */
-import { join, relative } from "node:path";
+import { join, relative } from "../path.ts";
 
 /** The shebang every console script gets: deps/IDX/bin (first on PATH) holds python3. */
 export const PORTABLE_SHEBANG = "#!/usr/bin/env python3";

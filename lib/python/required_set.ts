@@ -7,7 +7,7 @@
  * {@link installedRequirements}.
  * @module
  */
-import { join } from "node:path";
+import { join } from "../path.ts";
 import { evaluateMarker, type Marker, type MarkerEnvironment, parseRequirement } from "./pep508.ts";
 import { normalizeName } from "./site_packages.ts";
 

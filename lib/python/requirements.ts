@@ -4,8 +4,7 @@
  * they list anything at all. Pure, except {@link requirementFiles}.
  * @module
  */
-import { dirname, isAbsolute, join, normalize } from "node:path";
-import { fileURLToPath } from "node:url";
+import { dirname, fromFileUrl, isAbsolute, join, normalize } from "../path.ts";
 import { leavesApp, readAppText } from "../app_files.ts";
 import {
   requirementIncludeLoop,
@@ -113,7 +112,7 @@ export interface RequirementFile {
  * to the including file); `undefined` for a remote URL, which is pip's business.
  */
 function includedPath(from: string, include: string): string | undefined {
-  if (/^file:/i.test(include)) return fileURLToPath(include);
+  if (/^file:/i.test(include)) return fromFileUrl(include);
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(include)) return undefined;
   return isAbsolute(include) ? include : normalize(join(dirname(from), include));
 }

@@ -5,7 +5,7 @@
  * get relative links into it.
  * @module
  */
-import { join, relative } from "node:path";
+import { join, relative } from "../path.ts";
 import type { Dependency } from "../manifest.ts";
 import type { DependencyInstaller } from "../deps/install.ts";
 import type { Logger } from "../log.ts";

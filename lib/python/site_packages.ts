@@ -3,7 +3,7 @@
  * distributions it holds (from `*.dist-info` names, no Python needed).
  * @module
  */
-import { join } from "node:path";
+import { join } from "../path.ts";
 
 /** PEP 503 normalised project name. */
 export function normalizeName(name: string): string {

@@ -5,7 +5,7 @@
  * {@link vendorListing}.
  * @module
  */
-import { join } from "node:path";
+import { join } from "../path.ts";
 import { logicalLines } from "./requirements.ts";
 
 /** Options that name a package index or extra download location. */

@@ -3,7 +3,7 @@
  * the buildpack's own root and version.
  * @module
  */
-import { join } from "node:path";
+import { join } from "../path.ts";
 import { buildpackRoot } from "../root.ts";
 import { buildpackFile, phaseArguments } from "../errors.ts";
 import type { Logger } from "../log.ts";

@@ -5,7 +5,7 @@
  * not for a background process it leaves running.
  * @module
  */
-import { join } from "node:path";
+import { join } from "../path.ts";
 import type { Logger } from "../log.ts";
 import { run } from "../process.ts";
 import { appFileNotRegular, appFileUnreadable, hookFailed } from "../errors.ts";

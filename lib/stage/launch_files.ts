@@ -4,7 +4,7 @@
  * functions so tests can check them without a filesystem.
  * @module
  */
-import { join } from "node:path";
+import { join } from "../path.ts";
 
 /** Facts the launch files are made from. */
 export interface LaunchFacts {

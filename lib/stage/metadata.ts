@@ -4,7 +4,7 @@
  * `version`), for the upgrade warning.
  * @module
  */
-import { join } from "node:path";
+import { join } from "../path.ts";
 
 /**
  * The text finalize writes: a JSON object, which is also a YAML flow map

@@ -4,7 +4,7 @@
  * it) and copies of each `deps/<i>/profile.d/NAME` into the profile dir.
  * @module
  */
-import { join } from "node:path";
+import { join } from "../path.ts";
 import { depsIndexes } from "./staging_env.ts";
 
 const LAUNCH_VARS: [string, string[]][] = [

@@ -7,7 +7,7 @@
  * process the buildpack starts (hooks, conda, pip) sees them.
  * @module
  */
-import { join } from "node:path";
+import { join } from "../path.ts";
 import { withoutIgnoredVariables } from "../python/hostile_env.ts";
 
 const PATH_VARS: [string, string][] = [

@@ -5,7 +5,7 @@
  * cache; finalize adds its own and prints it. {@link summaryLines} is pure.
  * @module
  */
-import { join } from "node:path";
+import { join } from "../path.ts";
 
 /** What supply did, for the summary. */
 export interface SupplySummary {

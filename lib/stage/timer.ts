@@ -3,7 +3,7 @@
  * cache, finalize reads it back for the closing line.
  * @module
  */
-import { join } from "node:path";
+import { join } from "../path.ts";
 
 const FILE = "staging-started-at";
 

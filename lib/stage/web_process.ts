@@ -6,7 +6,7 @@
  * `cf push -c` decides. Pure, apart from {@link findWsgiModules}.
  * @module
  */
-import { join } from "node:path";
+import { join } from "../path.ts";
 
 /** A WSGI module found in the app. */
 export interface WsgiModule {

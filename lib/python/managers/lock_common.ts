@@ -7,7 +7,7 @@
  */
 
 import { parse } from "smol-toml";
-import { posix } from "node:path";
+import { isAbsolute, normalize } from "../../path.ts";
 import { lockInvalid } from "../../errors.ts";
 import type { LockedDistribution, LockIndex } from "./locked.ts";
 
@@ -59,8 +59,8 @@ export function appRelativePath(
   options: { file: string; name: string; fix: string },
 ): string {
   const posixPath = path.replace(/\\/g, "/");
-  const normal = posix.normalize(posixPath);
-  if (posix.isAbsolute(posixPath) || /^[A-Za-z]:\//.test(posixPath) || normal.startsWith("..")) {
+  const normal = normalize(posixPath);
+  if (isAbsolute(posixPath) || /^[A-Za-z]:\//.test(posixPath) || normal.startsWith("..")) {
     throw lockInvalid(
       options.file,
       `installs ${options.name} from ${path}, which is outside the app directory ` +

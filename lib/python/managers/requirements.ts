@@ -3,7 +3,7 @@
  * does (nested `-r`/`-c` files followed for the fingerprint).
  * @module
  */
-import { join, normalize } from "node:path";
+import { join, normalize } from "../../path.ts";
 import { requirementFiles } from "../requirements.ts";
 import type { InstallPlan } from "../install_plan.ts";
 
