@@ -74,6 +74,11 @@ export function pycOf(rel: string, version: string): string {
   return `${dir}__pycache__/${stem}.cpython-${major}${minor}.pyc`;
 }
 
+/** A `.py` path inside the stdlib dir (no absolute path, no `..`). */
+function compilable(rel: string): boolean {
+  return !rel.startsWith("/") && !rel.split("/").includes("..") && rel.endsWith(".py");
+}
+
 /**
  * What to compile, in order: pip's imports from last to first (pip goes the
  * other way), only those that need it; stdlib files unchecked, site-packages
@@ -92,8 +97,7 @@ export function compileOrder(
   const items: CompileItem[] = [];
   for (let i = imports.length - 1; i >= 0; i--) {
     const rel = imports[i];
-    if (rel.startsWith("/") || rel.split("/").includes("..") || !rel.endsWith(".py")) continue;
-    if (!needsCompiling(rel)) continue;
+    if (!compilable(rel) || !needsCompiling(rel)) continue;
     items.push({ path: join(stdlib, rel), mode: rel.startsWith("site-packages/") ? "c" : "u" });
   }
   return items;
@@ -142,7 +146,8 @@ function startIsolatedPython(
 /**
  * When the runtime at `pythonDir` has no bytecode, start compiling what pip
  * is about to import, in a child process; undefined when the runtime has
- * bytecode already (os's `.pyc`, or a `.pyc` for every file pip imports). Await `finished` before the
+ * bytecode already (os's `.pyc`, that of the compiler's first file, or a `.pyc`
+ * for every file pip imports). Await `finished` before the
  * environment is saved or the droplet is made.
  *
  * @param pythonDir the installed runtime (`<deps>/0/python`)
@@ -153,8 +158,12 @@ export function compileBytecodeBehindPip(
   pythonDir: string,
   options: { version: string; env: Record<string, string> },
 ): BytecodeJob | undefined {
-  if (isFile(osPyc(pythonDir, options.version))) return undefined;
   const stdlib = stdlibDir(pythonDir, options.version);
+  if (isFile(osPyc(pythonDir, options.version))) return undefined;
+  // os is frozen in 3.11+ and never gets a .pyc from a run: a runtime that had none
+  // and was staged before (a restored environment) shows it by the compiler's first file.
+  const first = PIP_IMPORTS.findLast(compilable);
+  if (first && isFile(join(stdlib, pycOf(first, options.version)))) return undefined;
   const items = compileOrder(
     stdlib,
     (rel) => isFile(join(stdlib, rel)) && !isFile(join(stdlib, pycOf(rel, options.version))),
