@@ -28,7 +28,11 @@ import {
   planAppPackages,
 } from "../lib/python/app_packages.ts";
 import { writeLaunchFiles } from "../lib/stage/launch_files.ts";
-import { save as saveEnvironment, type TreeSummary } from "../lib/python/environment_cache.ts";
+import {
+  discard,
+  save as saveEnvironment,
+  type TreeSummary,
+} from "../lib/python/environment_cache.ts";
 import { housekeeping } from "../lib/stage/housekeeping.ts";
 import { noteSupplySummary, timed } from "../lib/stage/summary.ts";
 import { installedDistributions, sitePackagesDir } from "../lib/python/site_packages.ts";
@@ -86,7 +90,10 @@ export async function supply(args: string[], log: Logger): Promise<number> {
       runtime,
       runtimeSha256: python.sha256,
       pythonVersion: python.version,
-    }));
+    })).catch(async (error) => {
+      await discard(runtime.preSave); // no half copy left in the app cache
+      throw error;
+    });
   // deps/<IDX>/python is final: its copy into the app cache (a child process)
   // runs beside the steps that write elsewhere or only read it.
   const saving = timed(
@@ -134,7 +141,7 @@ async function saveForNextStaging(
       fingerprint: packages.fingerprint,
       runtimePackages: runtime.runtimePackages,
       inputs: packages.inputs,
-    });
+    }, { preSave: runtime.preSave });
     if ("warning" in result) ctx.log.warning(result.warning);
     else tree = result.tree;
   });

@@ -130,12 +130,12 @@ export async function lookUp(
 }
 
 /**
- * A tree's listing: `f <size> <path>`, `l <path> <target>`, `d <path>`, and
- * `p <size>` for each file under a `__pycache__` dir, sorted; the record is
- * left out. The digest leaves the `p` lines out too (bytecode is rewritten by
- * any run of the interpreter); the size counts them.
+ * Every entry of a tree with its inode: `<inode> f <size> <path>`,
+ * `<inode> l <path> <target>`, `<inode> d <path>`, and
+ * `<inode> p <size> <path>` for each file under a `__pycache__` dir; the
+ * record is left out. Unsorted.
  */
-export async function treeListing(dir: string): Promise<string[]> {
+async function scanTree(dir: string): Promise<string[]> {
   const out = await new Deno.Command("find", {
     args: [
       ".",
@@ -144,7 +144,7 @@ export async function treeListing(dir: string): Promise<string[]> {
       "-type",
       "f",
       "-printf",
-      "p %s\\n",
+      "%i p %s %P\\n",
       "-o",
       "-name",
       "__pycache__",
@@ -156,17 +156,17 @@ export async function treeListing(dir: string): Promise<string[]> {
       "-type",
       "f",
       "-printf",
-      "f %s %P\\n",
+      "%i f %s %P\\n",
       "-o",
       "-type",
       "l",
       "-printf",
-      "l %P %l\\n",
+      "%i l %P %l\\n",
       "-o",
       "-type",
       "d",
       "-printf",
-      "d %P\\n",
+      "%i d %P\\n",
     ],
     cwd: dir,
     stdout: "piped",
@@ -176,7 +176,22 @@ export async function treeListing(dir: string): Promise<string[]> {
   if (!out.success) {
     throw new Error(`find in ${dir}: ${new TextDecoder().decode(out.stderr).trim()}`);
   }
-  return new TextDecoder().decode(out.stdout).split("\n").filter(Boolean).sort();
+  return new TextDecoder().decode(out.stdout).split("\n").filter(Boolean);
+}
+
+/** The lines of {@link scanTree} without their inodes. */
+function withoutInodes(lines: string[]): string[] {
+  return lines.map((line) => line.slice(line.indexOf(" ") + 1));
+}
+
+/**
+ * A tree's listing: `f <size> <path>`, `l <path> <target>`, `d <path>`, and
+ * `p <size> <path>` for each file under a `__pycache__` dir, sorted; the
+ * record is left out. The digest leaves the `p` lines out (bytecode is
+ * rewritten by any run of the interpreter); the size counts them.
+ */
+export async function treeListing(dir: string): Promise<string[]> {
+  return withoutInodes(await scanTree(dir)).sort();
 }
 
 /** A tree as {@link treeListing} sees it. */
@@ -189,9 +204,10 @@ export interface TreeSummary {
   bytes: number;
 }
 
-/** Number of entries, digest of a tree's listing, and its files' bytes. */
-export async function treeSummary(dir: string): Promise<TreeSummary> {
-  const all = await treeListing(dir);
+/** The summary of a tree, and a digest of its entries with their inodes. */
+async function treeState(dir: string): Promise<{ tree: TreeSummary; inodes: string }> {
+  const scanned = await scanTree(dir);
+  const all = withoutInodes(scanned).sort();
   let bytes = 0;
   for (const line of all) {
     if (line.startsWith("f ") || line.startsWith("p ")) bytes += Number(line.split(" ", 2)[1]);
@@ -199,10 +215,14 @@ export async function treeSummary(dir: string): Promise<TreeSummary> {
   // Bytecode counts for the size, not for the digest (any run of Python rewrites it).
   const listing = all.filter((line) => !line.startsWith("p "));
   return {
-    entries: listing.length,
-    digest: await sha256Hex(listing.join("\n")),
-    bytes,
+    tree: { entries: listing.length, digest: await sha256Hex(listing.join("\n")), bytes },
+    inodes: await sha256Hex(scanned.sort().join("\n")),
   };
+}
+
+/** Number of entries, digest of a tree's listing, and its files' bytes. */
+export async function treeSummary(dir: string): Promise<TreeSummary> {
+  return (await treeState(dir)).tree;
 }
 
 /** Whether the runtime in `pythonDir` starts (isolated from the environment). */
@@ -210,7 +230,7 @@ async function interpreterRuns(pythonDir: string): Promise<boolean> {
   const lib = [join(pythonDir, "lib"), join(pythonDir, "usr", "lib", "x86_64-linux-gnu")];
   try {
     const out = await new Deno.Command(join(pythonDir, "bin", "python3"), {
-      args: ["-I", "-c", "import encodings, site, sys; sys.exit(0)"],
+      args: ["-I", "-B", "-c", "import encodings, site, sys; sys.exit(0)"],
       clearEnv: true,
       env: { PATH: "/usr/bin:/bin", LD_LIBRARY_PATH: lib.join(":"), LANG: "C.UTF-8" },
       stdin: "null",
@@ -224,28 +244,55 @@ async function interpreterRuns(pythonDir: string): Promise<boolean> {
 }
 
 /**
+ * The next staging's copy, begun at restore: `cp -al` of the restored tree
+ * into a temporary sibling of the cache while the checks, the package step
+ * and the launch files run. {@link save} keeps it when the tree's entries
+ * (paths, sizes, inodes) are the same as when it began, which is what an
+ * unchanged app leaves; else it copies afresh.
+ */
+export interface PreSave {
+  /** The temporary tree, in the cache dir. */
+  tmp: string;
+  /** Whether the copy completed (never rejects). */
+  copied: Promise<boolean>;
+  /** Digest of the restored tree's entries with their inodes when the copy began. */
+  inodes: string;
+}
+
+/**
  * Move the cached environment to `pythonDir` (copy when on another
  * filesystem) and check it against its record: the tree as saved and an
  * interpreter that runs. When it is damaged, `pythonDir` is removed and the
- * reason returned (the caller warns and installs afresh).
+ * reason returned (the caller warns and installs afresh). A restore by
+ * rename also begins the next staging's copy ({@link PreSave}); pass it to
+ * {@link save}, or to {@link discard} when the staging fails.
  */
 export async function restore(
   cacheDir: string,
   pythonDir: string,
   record: EnvironmentRecord,
-): Promise<{ ok: true } | { ok: false; reason: string }> {
+): Promise<{ ok: true; preSave?: PreSave } | { ok: false; reason: string }> {
   const from = join(cacheDir, ENV_DIR);
+  let preSave: Omit<PreSave, "inodes"> | undefined;
   try {
     await Deno.remove(pythonDir, { recursive: true }).catch(() => {});
+    let renamed = true;
     try {
       await Deno.rename(from, pythonDir);
     } catch {
+      renamed = false;
       await copyTree(from, pythonDir, { hardlink: false });
       await forget(cacheDir);
     }
     await Deno.remove(join(pythonDir, RECORD_FILE)).catch(() => {});
-    // Both checks at once (find and python are child processes; 2 cores save ~15 ms).
-    const [tree, runs] = await Promise.all([treeSummary(pythonDir), interpreterRuns(pythonDir)]);
+    if (renamed) {
+      const tmp = join(cacheDir, `${ENV_DIR}.tmp-${crypto.randomUUID().slice(0, 8)}`);
+      preSave = { tmp, copied: linkTree(pythonDir, tmp) };
+    }
+    // The checks (child processes) run at once, beside the copy; the interpreter
+    // runs with -B so that it writes no bytecode into the tree being copied.
+    const [state, runs] = await Promise.all([treeState(pythonDir), interpreterRuns(pythonDir)]);
+    const { tree } = state;
     let reason: string | undefined;
     if (tree.digest !== record.tree.digest) {
       reason = `its files differ from what was saved (${tree.entries} entries, ` +
@@ -253,13 +300,32 @@ export async function restore(
     } else if (!runs) {
       reason = "its python3 does not start";
     }
-    if (reason === undefined) return { ok: true };
+    if (reason === undefined) {
+      return { ok: true, ...(preSave && { preSave: { ...preSave, inodes: state.inodes } }) };
+    }
+    await discard(preSave);
     await Deno.remove(pythonDir, { recursive: true }).catch(() => {});
     return { ok: false, reason };
   } catch (error) {
+    await discard(preSave);
     await Deno.remove(pythonDir, { recursive: true }).catch(() => {});
     return { ok: false, reason: `it could not be restored (${(error as Error).message})` };
   }
+}
+
+/** Drop a {@link PreSave}'s copy (a failed or damaged staging; nothing to keep). */
+export async function discard(preSave: Pick<PreSave, "tmp" | "copied"> | undefined): Promise<void> {
+  if (!preSave) return;
+  await preSave.copied;
+  await Deno.remove(preSave.tmp, { recursive: true }).catch(() => {});
+}
+
+/** `cp -al from to`; false (and no `to`) when it fails. */
+function linkTree(from: string, to: string): Promise<boolean> {
+  return copyTree(from, to, { hardlink: true }).then(
+    () => true,
+    () => Deno.remove(to, { recursive: true }).then(() => false, () => false),
+  );
 }
 
 /** Forget the cached environment (stale, damaged, or restored by a copy). */
@@ -292,8 +358,9 @@ async function copyEnvironment(from: string, to: string): Promise<void> {
 }
 
 /** Temporary trees of saves that were interrupted (killed between their renames). */
-async function removeLeftovers(cacheDir: string): Promise<void> {
+async function removeLeftovers(cacheDir: string, keep?: string): Promise<void> {
   for await (const e of Deno.readDir(cacheDir)) {
+    if (keep !== undefined && join(cacheDir, e.name) === keep) continue;
     if (e.name.startsWith(`${ENV_DIR}.tmp-`) || e.name.startsWith(`${ENV_DIR}.old-`)) {
       await Deno.remove(join(cacheDir, e.name), { recursive: true }).catch(() => {});
     }
@@ -303,23 +370,31 @@ async function removeLeftovers(cacheDir: string): Promise<void> {
 /**
  * Save `pythonDir` as the cached environment, atomically: a hard-linked copy
  * (a full copy when links fail) is built in a temporary sibling, its record
- * written last inside it, then renamed over the previous one. Returns the
- * saved tree, or a warning text instead of throwing: a failed save must not
- * fail a staging whose droplet is complete.
+ * written last inside it, then renamed over the previous one. A
+ * {@link PreSave} whose tree still has the same entries is that copy
+ * already. Returns the saved tree, or a warning text instead of throwing: a
+ * failed save must not fail a staging whose droplet is complete.
  */
 export async function save(
   cacheDir: string,
   pythonDir: string,
   record: Omit<EnvironmentRecord, "schema" | "tree">,
+  options: { preSave?: PreSave } = {},
 ): Promise<{ tree: TreeSummary } | { warning: string }> {
-  const tmp = join(cacheDir, `${ENV_DIR}.tmp-${crypto.randomUUID().slice(0, 8)}`);
+  const { preSave } = options;
+  let tmp = join(cacheDir, `${ENV_DIR}.tmp-${crypto.randomUUID().slice(0, 8)}`);
   const old = join(cacheDir, `${ENV_DIR}.old-${crypto.randomUUID().slice(0, 8)}`);
   try {
     await Deno.mkdir(cacheDir, { recursive: true });
-    await removeLeftovers(cacheDir);
-    // The listing is taken from the source while cp reads it (nothing else writes
-    // there now): a copy that succeeds has the same names, sizes and links.
-    const [tree] = await Promise.all([treeSummary(pythonDir), copyEnvironment(pythonDir, tmp)]);
+    await removeLeftovers(cacheDir, preSave?.tmp);
+    let tree = preSave && await keptPreSave(preSave, pythonDir);
+    if (tree) {
+      tmp = preSave!.tmp;
+    } else {
+      // The listing is taken from the source while cp reads it (nothing else writes
+      // there now): a copy that succeeds has the same names, sizes and links.
+      [tree] = await Promise.all([treeSummary(pythonDir), copyEnvironment(pythonDir, tmp)]);
+    }
     const full: EnvironmentRecord = { schema: 2, ...record, tree };
     await Deno.writeTextFile(join(tmp, RECORD_FILE), JSON.stringify(full, null, 2) + "\n");
     const target = join(cacheDir, ENV_DIR);
@@ -330,6 +405,7 @@ export async function save(
     return { tree: full.tree };
   } catch (error) {
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
+    await discard(preSave);
     await Deno.remove(old, { recursive: true }).catch(() => {});
     return {
       warning: `Could not save the Python environment to the app cache (${
@@ -337,4 +413,16 @@ export async function save(
       }); the next staging installs it afresh`,
     };
   }
+}
+
+/**
+ * The tree of a {@link PreSave} whose copy completed and whose source has
+ * the same entries with the same inodes as when it began (so the copy links
+ * every file the tree has now); else the copy is dropped and undefined.
+ */
+async function keptPreSave(preSave: PreSave, pythonDir: string): Promise<TreeSummary | undefined> {
+  const [copied, now] = await Promise.all([preSave.copied, treeState(pythonDir)]);
+  if (copied && now.inodes === preSave.inodes) return now.tree;
+  await discard(preSave);
+  return undefined;
 }

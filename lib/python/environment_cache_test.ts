@@ -2,11 +2,13 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
   type CacheKey,
+  discard,
   lookUp,
   parseRecord,
   restore,
   reuseReasons,
   save,
+  treeListing,
   treeSummary,
 } from "./environment_cache.ts";
 
@@ -89,8 +91,11 @@ Deno.test("save is atomic and restore checks the tree and the interpreter", asyn
 
     // A healthy restore.
     const target = join(root, "restored");
-    assert.deepEqual(await restore(cache, target, record!), { ok: true });
+    const restored = await restore(cache, target, record!);
+    assert.ok(restored.ok);
     assert.ok(Deno.statSync(join(target, "bin", "python3")).isFile);
+    await discard(restored.preSave);
+    assert.deepEqual(cacheEntries(cache), [], "the begun copy is gone");
 
     // A cache that lost a file is damaged: the caller installs afresh.
     assert.ok("tree" in await save(cache, target, RECORD));
@@ -148,12 +153,112 @@ Deno.test("a save across filesystems (no hard links) copies the whole tree", asy
     const { record, reasons } = await lookUp(other, KEY);
     assert.deepEqual(reasons, []);
     assert.ok(Deno.statSync(join(other, "python-env", "bin", "python3")).isFile);
-    assert.deepEqual(await restore(other, join(root, "back"), record!), { ok: true });
+    const back = await restore(other, join(root, "back"), record!);
+    assert.deepEqual(back, { ok: true }, "no copy begun across filesystems");
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return; // no /dev/shm
     throw error;
   } finally {
     await Deno.remove(root, { recursive: true });
     if (other) await Deno.remove(other, { recursive: true }).catch(() => {});
+  }
+});
+
+function cacheEntries(cache: string): string[] {
+  return [...Deno.readDirSync(cache)].map((e) => e.name).sort();
+}
+
+Deno.test("a restore begins the next save's copy; an unchanged tree keeps it", async () => {
+  const root = await Deno.makeTempDir({ prefix: "env-cache-" });
+  try {
+    const cache = join(root, "cache");
+    const python = join(root, "deps", "python");
+    await fakeRuntime(python);
+    assert.ok("tree" in await save(cache, python, RECORD));
+    await Deno.remove(python, { recursive: true });
+    const restored = await restore(cache, python, (await lookUp(cache, KEY)).record!);
+    assert.ok(restored.ok && restored.preSave, "a restore by rename begins the copy");
+    assert.match(restored.preSave.tmp, /python-env\.tmp-/);
+    assert.equal(await restored.preSave.copied, true);
+    // A leftover of a killed staging goes; the begun copy is the one kept.
+    await Deno.mkdir(join(cache, "python-env.tmp-dead"));
+    const saved = await save(cache, python, RECORD, { preSave: restored.preSave });
+    assert.ok("tree" in saved);
+    assert.deepEqual(cacheEntries(cache), ["python-env"]);
+    const app = join("lib", "python3.11", "site-packages", "flask", "app.py");
+    assert.equal(
+      Deno.statSync(join(cache, "python-env", app)).ino,
+      Deno.statSync(join(python, app)).ino,
+    );
+    const { record, reasons } = await lookUp(cache, KEY);
+    assert.deepEqual(reasons, []);
+    assert.deepEqual(record?.tree, saved.tree);
+    assert.equal(saved.tree.digest, (await treeSummary(python)).digest);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("a tree changed after the restore is copied afresh, the begun copy dropped", async () => {
+  const changes: [string, (python: string) => Promise<void>][] = [
+    ["a file added", (py) => Deno.writeTextFile(join(py, "bin", "flask"), "#!/bin/sh\n")],
+    // Same name, same size, new inode: what pip's reinstall of a file does.
+    ["a file replaced", async (py) => {
+      const app = join(py, "lib", "python3.11", "site-packages", "flask", "app.py");
+      await Deno.remove(app);
+      await Deno.writeTextFile(app, "y");
+    }],
+    ["bytecode written", async (py) => {
+      const dir = join(py, "lib", "python3.11", "site-packages", "flask", "__pycache__");
+      await Deno.mkdir(dir);
+      await Deno.writeTextFile(join(dir, "app.cpython-311.pyc"), "pyc");
+    }],
+  ];
+  for (const [what, change] of changes) {
+    const root = await Deno.makeTempDir({ prefix: "env-cache-" });
+    try {
+      const cache = join(root, "cache");
+      const python = join(root, "deps", "python");
+      await fakeRuntime(python);
+      assert.ok("tree" in await save(cache, python, RECORD));
+      await Deno.remove(python, { recursive: true });
+      const restored = await restore(cache, python, (await lookUp(cache, KEY)).record!);
+      assert.ok(restored.ok && restored.preSave);
+      await restored.preSave.copied;
+      await change(python);
+      const saved = await save(cache, python, RECORD, { preSave: restored.preSave });
+      assert.ok("tree" in saved, what);
+      assert.deepEqual(cacheEntries(cache), ["python-env"], what);
+      assert.deepEqual(
+        await treeListing(join(cache, "python-env")),
+        await treeListing(python),
+        `${what}: the cache holds the tree as it is now`,
+      );
+      const app = join("lib", "python3.11", "site-packages", "flask", "app.py");
+      assert.equal(
+        Deno.readTextFileSync(join(cache, "python-env", app)),
+        Deno.readTextFileSync(join(python, app)),
+        what,
+      );
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  }
+});
+
+Deno.test("a damaged restore leaves no begun copy in the app cache", async () => {
+  const root = await Deno.makeTempDir({ prefix: "env-cache-" });
+  try {
+    const cache = join(root, "cache");
+    const python = join(root, "deps", "python");
+    await fakeRuntime(python);
+    assert.ok("tree" in await save(cache, python, RECORD));
+    await Deno.remove(python, { recursive: true });
+    await Deno.writeTextFile(join(cache, "python-env", "bin", "extra"), "x");
+    const damaged = await restore(cache, python, (await lookUp(cache, KEY)).record!);
+    assert.equal(damaged.ok, false);
+    assert.deepEqual(cacheEntries(cache), []);
+  } finally {
+    await Deno.remove(root, { recursive: true });
   }
 });

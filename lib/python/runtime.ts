@@ -9,7 +9,13 @@ import { join, relative } from "../path.ts";
 import type { Dependency } from "../manifest.ts";
 import type { DependencyInstaller } from "../deps/install.ts";
 import type { Logger } from "../log.ts";
-import { type EnvironmentRecord, forget, lookUp, restore } from "./environment_cache.ts";
+import {
+  type EnvironmentRecord,
+  forget,
+  lookUp,
+  type PreSave,
+  restore,
+} from "./environment_cache.ts";
 import { installedDistributions, sitePackagesDir } from "./site_packages.ts";
 
 /** How the runtime got into place. */
@@ -20,6 +26,8 @@ export interface RuntimeResult {
   previous?: EnvironmentRecord;
   /** Distributions the runtime tarball itself ships. */
   runtimePackages: string[];
+  /** The next staging's copy, begun at the restore (see `save`). */
+  preSave?: PreSave;
 }
 
 /** Install or reuse the runtime in `<depsIdxDir>/python`. */
@@ -53,7 +61,12 @@ export async function installRuntime(
       log.info(
         `Reusing the Python environment from the previous staging (same python ${dep.version} runtime)`,
       );
-      return { reused: true, previous: record, runtimePackages: record.runtimePackages };
+      return {
+        reused: true,
+        previous: record,
+        runtimePackages: record.runtimePackages,
+        preSave: restored.preSave,
+      };
     }
     log.warning(
       `The cached Python environment is damaged: ${restored.reason}. Installing it afresh.`,
