@@ -23,6 +23,7 @@ import {
   stackNotSet,
   stackNotSupported,
 } from "./errors.ts";
+import { byCodeUnit } from "./compare.ts";
 
 /** One downloadable dependency (a `dependencies:` entry). */
 export interface Dependency {
@@ -361,7 +362,7 @@ async function overrideFiles(depsDir: string): Promise<string[]> {
     if (error instanceof Deno.errors.NotFound) return [];
     throw error;
   }
-  indexes.sort((a, b) => Number(a) - Number(b) || a.localeCompare(b));
+  indexes.sort((a, b) => Number(a) - Number(b) || byCodeUnit(a, b));
   return indexes.map((index) => join(depsDir, index, "override.yml"));
 }
 

@@ -10,6 +10,7 @@
 import { join } from "./path.ts";
 import type { Logger } from "./log.ts";
 import { normalizeName, sitePackagesDir } from "./python/site_packages.ts";
+import { byCodeUnit } from "./compare.ts";
 
 /** A CycloneDX licence choice: an SPDX expression, or a named licence. */
 export type CdxLicense = { expression: string } | { license: { name: string } };
@@ -213,8 +214,8 @@ async function readDistributions(sitePackages: string, log?: Logger): Promise<Di
     else log?.debug(`SBOM: no Name/Version in ${path}; left out`);
   }
   return found.sort((a, b) =>
-    normalizeName(a.name).localeCompare(normalizeName(b.name)) ||
-    a.version.localeCompare(b.version)
+    byCodeUnit(normalizeName(a.name), normalizeName(b.name)) ||
+    byCodeUnit(a.version, b.version)
   );
 }
 

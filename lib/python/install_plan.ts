@@ -15,6 +15,7 @@ import { requirementsPlan } from "./managers/requirements.ts";
 import { projectPlan } from "./managers/project.ts";
 import { fileKind, readAppText } from "../app_files.ts";
 import { appFileNotRegular } from "../errors.ts";
+import { byCodeUnit } from "../compare.ts";
 
 /** One `pip install` run of a plan. */
 export interface PipInstall {
@@ -234,7 +235,7 @@ export function pipSettings(env: Record<string, string | undefined>): [string, s
   return Object.entries(env)
     .filter(([k, v]) => v !== undefined && (k.startsWith("PIP_") || k === "BP_PIP_VERSION"))
     .map(([k, v]) => [k, v as string] as [string, string])
-    .sort(([a], [b]) => a.localeCompare(b));
+    .sort(([a], [b]) => byCodeUnit(a, b));
 }
 
 /** Digest of everything that decides the installed packages. */

@@ -6,6 +6,7 @@
  */
 import { join } from "../path.ts";
 import { depsIndexes } from "./staging_env.ts";
+import { byCodeUnit } from "../compare.ts";
 
 const LAUNCH_VARS: [string, string[]][] = [
   ["bin", ["PATH"]],
@@ -51,7 +52,7 @@ export async function writeProfileDir(depsDir: string, profileDir: string): Prom
     let entries: Deno.DirEntry[];
     try {
       entries = (await Array.fromAsync(Deno.readDir(src))).sort((a, b) =>
-        a.name.localeCompare(b.name)
+        byCodeUnit(a.name, b.name)
       );
     } catch {
       continue;

@@ -7,6 +7,7 @@
  * @module
  */
 import { join } from "../path.ts";
+import { byCodeUnit } from "../compare.ts";
 
 /** A WSGI module found in the app. */
 export interface WsgiModule {
@@ -69,7 +70,7 @@ export function findWsgiModules(appDir: string): WsgiModule[] {
   if (root !== undefined) found.push({ module: "wsgi", path: "wsgi.py", source: root });
   let entries: Deno.DirEntry[] = [];
   try {
-    entries = [...Deno.readDirSync(appDir)].sort((a, b) => a.name.localeCompare(b.name));
+    entries = [...Deno.readDirSync(appDir)].sort((a, b) => byCodeUnit(a.name, b.name));
   } catch { /* no app dir */ }
   for (const e of entries) {
     if (!e.isDirectory || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(e.name)) continue;

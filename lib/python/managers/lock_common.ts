@@ -10,6 +10,7 @@ import { parse } from "smol-toml";
 import { isAbsolute, normalize } from "../../path.ts";
 import { lockInvalid } from "../../errors.ts";
 import type { LockedDistribution, LockIndex } from "./locked.ts";
+import { byCodeUnit } from "../../compare.ts";
 
 /** A TOML table as a record, or an empty one when the value is not a table. */
 export function table(value: unknown): Record<string, unknown> {
@@ -75,7 +76,7 @@ export function appRelativePath(
 /** Distributions sorted by name, then version, as LockedInstall promises. */
 export function sortDistributions(list: LockedDistribution[]): LockedDistribution[] {
   return [...list].sort((a, b) =>
-    a.name < b.name ? -1 : a.name > b.name ? 1 : (a.version ?? "").localeCompare(b.version ?? "")
+    a.name < b.name ? -1 : a.name > b.name ? 1 : byCodeUnit(a.version ?? "", b.version ?? "")
   );
 }
 
