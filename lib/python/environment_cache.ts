@@ -130,12 +130,12 @@ export async function lookUp(
 }
 
 /**
- * Every entry of a tree with its inode: `<inode> f <size> <path>`,
- * `<inode> l <path> <target>`, `<inode> d <path>`, and
- * `<inode> p <size> <path>` for each file under a `__pycache__` dir; the
- * record is left out. Unsorted.
+ * `find`'s output for a tree: a line per entry with its inode first,
+ * `<inode> f <size> <path>`, `<inode> l <path> <target>`, `<inode> d <path>`,
+ * and `<inode> p <size> <path>` for each file under a `__pycache__` dir; the
+ * record is left out. In `find`'s order.
  */
-async function scanTree(dir: string): Promise<string[]> {
+async function scanTree(dir: string): Promise<Uint8Array> {
   const out = await new Deno.Command("find", {
     args: [
       ".",
@@ -176,12 +176,13 @@ async function scanTree(dir: string): Promise<string[]> {
   if (!out.success) {
     throw new Error(`find in ${dir}: ${new TextDecoder().decode(out.stderr).trim()}`);
   }
-  return new TextDecoder().decode(out.stdout).split("\n").filter(Boolean);
+  return out.stdout;
 }
 
-/** The lines of {@link scanTree} without their inodes. */
-function withoutInodes(lines: string[]): string[] {
-  return lines.map((line) => line.slice(line.indexOf(" ") + 1));
+/** The lines of a {@link scanTree} output without their inodes, sorted. */
+function listingOf(scanned: Uint8Array): string[] {
+  const lines = new TextDecoder().decode(scanned).split("\n").filter(Boolean);
+  return lines.map((line) => line.slice(line.indexOf(" ") + 1)).sort();
 }
 
 /**
@@ -191,7 +192,7 @@ function withoutInodes(lines: string[]): string[] {
  * rewritten by any run of the interpreter); the size counts them.
  */
 export async function treeListing(dir: string): Promise<string[]> {
-  return withoutInodes(await scanTree(dir)).sort();
+  return listingOf(await scanTree(dir));
 }
 
 /** A tree as {@link treeListing} sees it. */
@@ -204,25 +205,32 @@ export interface TreeSummary {
   bytes: number;
 }
 
-/** The summary of a tree, and a digest of its entries with their inodes. */
+async function summaryOf(scanned: Uint8Array): Promise<TreeSummary> {
+  let bytes = 0;
+  const listing: string[] = [];
+  for (const line of listingOf(scanned)) {
+    const pyc = line.startsWith("p ");
+    if (pyc || line.startsWith("f ")) bytes += Number(line.split(" ", 2)[1]);
+    // Bytecode counts for the size, not for the digest (any run of Python rewrites it).
+    if (!pyc) listing.push(line);
+  }
+  return { entries: listing.length, digest: await sha256Hex(listing.join("\n")), bytes };
+}
+
+/**
+ * The summary of a tree, and a digest of its entries with their inodes in
+ * `find`'s order: the same for a tree nothing was added to, removed from or
+ * replaced in (a directory's order changes only when its entries do; a
+ * false difference costs a full copy, never a wrong one).
+ */
 async function treeState(dir: string): Promise<{ tree: TreeSummary; inodes: string }> {
   const scanned = await scanTree(dir);
-  const all = withoutInodes(scanned).sort();
-  let bytes = 0;
-  for (const line of all) {
-    if (line.startsWith("f ") || line.startsWith("p ")) bytes += Number(line.split(" ", 2)[1]);
-  }
-  // Bytecode counts for the size, not for the digest (any run of Python rewrites it).
-  const listing = all.filter((line) => !line.startsWith("p "));
-  return {
-    tree: { entries: listing.length, digest: await sha256Hex(listing.join("\n")), bytes },
-    inodes: await sha256Hex(scanned.sort().join("\n")),
-  };
+  return { tree: await summaryOf(scanned), inodes: await sha256Hex(scanned) };
 }
 
 /** Number of entries, digest of a tree's listing, and its files' bytes. */
 export async function treeSummary(dir: string): Promise<TreeSummary> {
-  return (await treeState(dir)).tree;
+  return await summaryOf(await scanTree(dir));
 }
 
 /** Whether the runtime in `pythonDir` starts (isolated from the environment). */
@@ -257,6 +265,8 @@ export interface PreSave {
   copied: Promise<boolean>;
   /** Digest of the restored tree's entries with their inodes when the copy began. */
   inodes: string;
+  /** The restored tree's summary. */
+  tree: TreeSummary;
 }
 
 /**
@@ -273,7 +283,7 @@ export async function restore(
   record: EnvironmentRecord,
 ): Promise<{ ok: true; preSave?: PreSave } | { ok: false; reason: string }> {
   const from = join(cacheDir, ENV_DIR);
-  let preSave: Omit<PreSave, "inodes"> | undefined;
+  let preSave: Pick<PreSave, "tmp" | "copied"> | undefined;
   try {
     await Deno.remove(pythonDir, { recursive: true }).catch(() => {});
     let renamed = true;
@@ -301,7 +311,7 @@ export async function restore(
       reason = "its python3 does not start";
     }
     if (reason === undefined) {
-      return { ok: true, ...(preSave && { preSave: { ...preSave, inodes: state.inodes } }) };
+      return { ok: true, ...(preSave && { preSave: { ...preSave, ...state } }) };
     }
     await discard(preSave);
     await Deno.remove(pythonDir, { recursive: true }).catch(() => {});
@@ -421,8 +431,8 @@ export async function save(
  * every file the tree has now); else the copy is dropped and undefined.
  */
 async function keptPreSave(preSave: PreSave, pythonDir: string): Promise<TreeSummary | undefined> {
-  const [copied, now] = await Promise.all([preSave.copied, treeState(pythonDir)]);
-  if (copied && now.inodes === preSave.inodes) return now.tree;
+  const [copied, now] = await Promise.all([preSave.copied, scanTree(pythonDir)]);
+  if (copied && await sha256Hex(now) === preSave.inodes) return preSave.tree;
   await discard(preSave);
   return undefined;
 }
