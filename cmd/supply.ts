@@ -30,6 +30,7 @@ import {
 import { writeLaunchFiles } from "../lib/stage/launch_files.ts";
 import {
   discard,
+  hasSavedEnvironment,
   save as saveEnvironment,
   type TreeSummary,
 } from "../lib/python/environment_cache.ts";
@@ -47,6 +48,8 @@ export async function supply(args: string[], log: Logger): Promise<number> {
   const started = Date.now();
   const steps: [string, number][] = [];
   const ctx = stagingContext("supply", args, log);
+  const installer = new DependencyInstaller({ root: ctx.root, cacheDir: ctx.cacheDir, log });
+  await prestartExtraction(ctx, installer);
   await housekeeping(log, "note the staging start", () => markStagingStart(ctx.cacheDir, started));
   log.step(`Python Buildpack version ${ctx.buildpackVersion}`);
   const manifest = await checkStack(ctx);
@@ -56,7 +59,7 @@ export async function supply(args: string[], log: Logger): Promise<number> {
   await timed(steps, "pre_compile hook", () => runHook("pre_compile", { ...ctx, env, log }));
   await makeDepsDirs(ctx);
   if (await usesConda(ctx.buildDir)) {
-    const installer = new DependencyInstaller({ root: ctx.root, cacheDir: ctx.cacheDir, log });
+    await installer.close();
     const { supplyConda } = await import("../lib/conda/supply.ts");
     await supplyConda(ctx, { manifest, installer, env });
     return 0;
@@ -70,7 +73,6 @@ export async function supply(args: string[], log: Logger): Promise<number> {
     pythonVersion: python.version,
     env: Deno.env.toObject(),
   });
-  const installer = new DependencyInstaller({ root: ctx.root, cacheDir: ctx.cacheDir, log });
   const depsIdxDir = ownDepsDir(ctx);
   const runtime = await timed(steps, "runtime", () =>
     installRuntime(python, {
@@ -81,7 +83,7 @@ export async function supply(args: string[], log: Logger): Promise<number> {
       installer,
       log,
       clean: cleanInstall(log),
-    }));
+    }).finally(() => installer.close()));
   const packages = await timed(steps, "packages", () =>
     installAppPackages(packagesCtx, {
       plan,
@@ -191,6 +193,18 @@ async function checkStack(ctx: StagingContext): Promise<Manifest> {
   const manifest = await loadManifest(ctx.root, { depsDir: ctx.depsDir });
   checkStackSupported(manifest, ctx.stack);
   return manifest;
+}
+
+/**
+ * A cold app cache (no saved environment) means the runtime is extracted:
+ * its extract child starts now, beside the manifest and the install plan.
+ */
+async function prestartExtraction(
+  ctx: StagingContext,
+  installer: DependencyInstaller,
+): Promise<void> {
+  if (await hasSavedEnvironment(ctx.cacheDir) || await usesConda(ctx.buildDir)) return;
+  installer.prestartExtract();
 }
 
 /** `BP_CLEAN_INSTALL`: ignore the cached environment for this staging. */

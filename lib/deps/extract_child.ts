@@ -86,6 +86,11 @@ export async function extractInChild(
   } catch {
     return false;
   }
+  return outcome(out, archive);
+}
+
+/** True for a child that succeeded; else the error it reported or its exit. */
+function outcome(out: Deno.CommandOutput, archive: string): true {
   if (out.success) return true;
   const record = parseFailure(new TextDecoder().decode(out.stdout));
   if (record) throw errorFromRecord(record);
@@ -95,4 +100,107 @@ export async function extractInChild(
       out.signal ? `signal ${out.signal}` : `exit code ${out.code}`
     })${stderr ? `: ${stderr}` : ""}`,
   );
+}
+
+/** The job a waiting child reads from stdin: one JSON line. Pure. */
+export function jobLine(archive: string, target: string): string {
+  return JSON.stringify({ archive, target }) + "\n";
+}
+
+/** The job in what a waiting child read (undefined: no job, stdin closed empty). Pure. */
+export function parseJob(text: string): { archive: string; target: string } | undefined {
+  if (text.trim() === "") return undefined;
+  const job = JSON.parse(text);
+  if (typeof job?.archive !== "string" || typeof job?.target !== "string") {
+    throw new Error(`not an extract job: ${text.trim().slice(0, 200)}`);
+  }
+  return { archive: job.archive, target: job.target };
+}
+
+/** How long {@link WaitingChild.close} waits for an unused child before killing it. */
+const CLOSE_TIMEOUT_MS = 5_000;
+
+/**
+ * An extract child started before its archive is known
+ * (`executable extract --stdin`): it loads the tar reader (~35 ms of module
+ * loading) while supply reads the manifest and plans the install. It waits
+ * for one job on stdin; stdin closed without one (or supply gone), it exits.
+ */
+export class WaitingChild {
+  #child: Deno.ChildProcess;
+  #used = false;
+
+  private constructor(child: Deno.ChildProcess) {
+    this.#child = child;
+  }
+
+  /** Its process id. */
+  get pid(): number {
+    return this.#child.pid;
+  }
+
+  /** Start it; undefined when it cannot start. */
+  static start(executable: string): WaitingChild | undefined {
+    try {
+      return new WaitingChild(
+        new Deno.Command(executable, {
+          args: ["extract", "--stdin"],
+          stdin: "piped",
+          stdout: "piped",
+          stderr: "piped",
+        }).spawn(),
+      );
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Give it the job and wait for it: false when it could not take the job
+   * (it died meanwhile; the caller extracts another way), else like
+   * {@link extractInChild}. `options.signal` kills it.
+   */
+  async run(
+    archive: string,
+    target: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<boolean> {
+    this.#used = true;
+    const kill = () => {
+      try {
+        this.#child.kill("SIGKILL");
+      } catch { /* exited */ }
+    };
+    options.signal?.addEventListener("abort", kill, { once: true });
+    try {
+      const writer = this.#child.stdin.getWriter();
+      try {
+        await writer.write(new TextEncoder().encode(jobLine(archive, target)));
+        await writer.close();
+      } catch {
+        kill();
+        await this.#child.output().catch(() => {});
+        return false;
+      }
+      const out = await this.#child.output();
+      options.signal?.throwIfAborted();
+      return outcome(out, archive);
+    } finally {
+      options.signal?.removeEventListener("abort", kill);
+    }
+  }
+
+  /** Let an unused child go (it exits on the closed stdin; killed if it has not in 5 s). */
+  async close(): Promise<void> {
+    if (this.#used) return;
+    this.#used = true;
+    await this.#child.stdin.close().catch(() => {});
+    const timer = setTimeout(() => {
+      try {
+        this.#child.kill("SIGKILL");
+      } catch { /* exited */ }
+    }, CLOSE_TIMEOUT_MS);
+    await this.#child.output().catch(() => {});
+    clearTimeout(timer);
+  }
 }

@@ -3,7 +3,15 @@ import { join } from "node:path";
 import tar from "tar-stream";
 import { BuildpackError } from "../errors.ts";
 import { extractArchive } from "./extract.ts";
-import { errorFromRecord, extractInChild, failureRecord, parseFailure } from "./extract_child.ts";
+import {
+  errorFromRecord,
+  extractInChild,
+  failureRecord,
+  jobLine,
+  parseFailure,
+  parseJob,
+  WaitingChild,
+} from "./extract_child.ts";
 import { osErrorCode } from "../io_errors.ts";
 
 /** The repository's dev shim: the same `bin/buildpack` a release zip has (compiled there). */
@@ -67,6 +75,58 @@ Deno.test("bin/buildpack extract extracts in a child; its errors are the in-proc
       false,
       "an executable that cannot start lets the caller extract in its own process",
     );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a job line round-trips; an empty stdin is no job; anything else is an error", () => {
+  assert.deepEqual(parseJob(jobLine("/a b/p.tgz", '/t"x')), {
+    archive: "/a b/p.tgz",
+    target: '/t"x',
+  });
+  assert.equal(parseJob(""), undefined);
+  assert.equal(parseJob("\n"), undefined);
+  assert.throws(() => parseJob('{"archive": 1}'), /not an extract job/);
+  assert.throws(() => parseJob("nonsense"), SyntaxError);
+});
+
+Deno.test("a child started before its job extracts it, reports errors the same way, and an unused one exits", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const good = await tgz(dir, [{ name: "bin/tool", body: "tool\n" }]);
+    const first = WaitingChild.start(SHIM);
+    assert.ok(first);
+    assert.equal(await first.run(good, join(dir, "out")), true);
+    assert.equal(await Deno.readTextFile(join(dir, "out/bin/tool")), "tool\n");
+    await first.close(); // after use: nothing to do
+
+    const evil = await tgz(dir, [{ name: "../../escaped.txt", body: "outside\n" }]);
+    const inChild = await extractInChild(SHIM, evil, join(dir, "there")).then(
+      () => assert.fail("the escaping entry was extracted"),
+      (err) => err as BuildpackError,
+    );
+    await assert.rejects(
+      () => WaitingChild.start(SHIM)!.run(evil, join(dir, "there")),
+      (err: unknown) =>
+        err instanceof BuildpackError && err.message === inChild.message &&
+        err.exitCode === inChild.exitCode,
+    );
+    await assert.rejects(() => Deno.stat(join(dir, "escaped.txt")));
+
+    // Not needed after all (the runtime came from the app cache): it exits on the closed stdin.
+    const unused = WaitingChild.start(SHIM)!;
+    const started = performance.now();
+    await unused.close();
+    assert.ok(performance.now() - started < 5_000, "exited on its own, not killed at the bound");
+
+    // A child that died before its job: the caller is told to extract another way.
+    const gone = WaitingChild.start(SHIM)!;
+    await new Promise((r) => setTimeout(r, 50));
+    Deno.kill(gone.pid, "SIGKILL");
+    assert.equal(await gone.run(good, join(dir, "again")), false);
+
+    assert.equal(WaitingChild.start(join(dir, "no-such-executable")), undefined);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -14,6 +14,7 @@ import { downloadTo, sha256File } from "./download.ts";
 import { BuildpackError, downloadFailed, sha256Mismatch } from "../errors.ts";
 import { pathExists } from "../path_exists.ts";
 import { describeIoError } from "../io_errors.ts";
+import type { WaitingChild } from "./extract_child.ts";
 
 /** Where {@link DependencyInstaller} looks for and keeps files. */
 export interface InstallerOptions {
@@ -41,10 +42,32 @@ export class DependencyInstaller {
   #opts: InstallerOptions;
   /** URIs of the dependencies whose app-cache copies stay. */
   #used = new Set<string>();
+  /** An extract child started ahead of its archive ({@link prestartExtract}). */
+  #waiting: Promise<WaitingChild | undefined> | undefined;
 
   /** @param options where to look and log */
   constructor(options: InstallerOptions) {
     this.#opts = options;
+  }
+
+  /**
+   * Start the extract child now (when the buildpack has its executable), so
+   * that its start-up overlaps the staging's first steps; the next
+   * {@link install} hands it its archive. For a cold app cache, where the
+   * runtime will be extracted. {@link close} lets an unused one go.
+   */
+  prestartExtract(): void {
+    const executable = join(this.#opts.root, "bin", "buildpack");
+    this.#waiting = import("./extract_child.ts").then(async ({ WaitingChild }) =>
+      (await pathExists(executable)) ? WaitingChild.start(executable) : undefined
+    );
+  }
+
+  /** Let a prestarted extract child that was not used exit. */
+  async close(): Promise<void> {
+    const waiting = await this.#waiting;
+    this.#waiting = undefined;
+    await waiting?.close();
   }
 
   /** Keep a dependency's app-cache copy at the next prune without reading it. */
@@ -176,6 +199,9 @@ export class DependencyInstaller {
    * without `bin/buildpack`, as in unit tests).
    */
   async #extract(archive: string, target: string, signal: AbortSignal): Promise<void> {
+    const waiting = await this.#waiting;
+    this.#waiting = undefined;
+    if (waiting && await waiting.run(archive, target, { signal })) return;
     const executable = join(this.#opts.root, "bin", "buildpack");
     if (await pathExists(executable)) {
       const { extractInChild } = await import("./extract_child.ts");

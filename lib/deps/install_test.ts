@@ -107,6 +107,20 @@ Deno.test("extracted by the buildpack's executable beside the sha256 check: a mi
     );
     await installer().install(s.dep, join(s.work, "good"));
     assert.equal(await Deno.readTextFile(join(s.work, "good/bin/tool")), "#!/bin/sh\necho tool\n");
+
+    // The same through a child started before the archive was known (a cold app cache).
+    const early = installer();
+    early.prestartExtract();
+    await assert.rejects(early.install(wrong, join(s.work, "bad2")), /sha256 mismatch/);
+    assert.ok([...Deno.readDirSync(s.work)].every((e) => !e.name.startsWith("bad2")));
+    const ready = installer();
+    ready.prestartExtract();
+    await ready.install(s.dep, join(s.work, "good2"));
+    await ready.close();
+    assert.equal(await Deno.readTextFile(join(s.work, "good2/bin/tool")), "#!/bin/sh\necho tool\n");
+    const unused = installer();
+    unused.prestartExtract();
+    await unused.close();
   } finally {
     await Deno.remove(s.work, { recursive: true });
   }

@@ -115,6 +115,11 @@ export function reuseReasons(
   return reasons;
 }
 
+/** Whether the app cache holds a saved environment (its record), reusable or not. */
+export async function hasSavedEnvironment(cacheDir: string): Promise<boolean> {
+  return await Deno.stat(join(cacheDir, ENV_DIR, RECORD_FILE)).then(() => true, () => false);
+}
+
 /** The cached environment's record and every reason it cannot be reused. */
 export async function lookUp(
   cacheDir: string,
