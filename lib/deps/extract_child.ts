@@ -129,9 +129,16 @@ const CLOSE_TIMEOUT_MS = 5_000;
 export class WaitingChild {
   #child: Deno.ChildProcess;
   #used = false;
+  #exited = false;
 
   private constructor(child: Deno.ChildProcess) {
     this.#child = child;
+    child.status.then(() => this.#exited = true, () => this.#exited = true);
+  }
+
+  /** Whether its process has ended (before its job: it died). */
+  get exited(): boolean {
+    return this.#exited;
   }
 
   /** Its process id. */
@@ -166,6 +173,10 @@ export class WaitingChild {
     options: { signal?: AbortSignal } = {},
   ): Promise<boolean> {
     this.#used = true;
+    if (this.#exited) {
+      await this.#child.output().catch(() => {});
+      return false;
+    }
     const kill = () => {
       try {
         this.#child.kill("SIGKILL");

@@ -124,6 +124,8 @@ Deno.test("a child started before its job extracts it, reports errors the same w
     const gone = WaitingChild.start(SHIM)!;
     await new Promise((r) => setTimeout(r, 50));
     Deno.kill(gone.pid, "SIGKILL");
+    for (let i = 0; i < 500 && !gone.exited; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(gone.exited);
     assert.equal(await gone.run(good, join(dir, "again")), false);
 
     assert.equal(WaitingChild.start(join(dir, "no-such-executable")), undefined);
