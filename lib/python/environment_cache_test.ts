@@ -164,6 +164,16 @@ Deno.test("a save across filesystems (no hard links) copies the whole tree", asy
   }
 });
 
+/** A saved environment in `<root>/cache` whose source `<root>/deps/python` is gone (a new staging). */
+async function savedOnly(root: string): Promise<{ cache: string; python: string }> {
+  const cache = join(root, "cache");
+  const python = join(root, "deps", "python");
+  await fakeRuntime(python);
+  assert.ok("tree" in await save(cache, python, RECORD));
+  await Deno.remove(python, { recursive: true });
+  return { cache, python };
+}
+
 function cacheEntries(cache: string): string[] {
   return [...Deno.readDirSync(cache)].map((e) => e.name).sort();
 }
@@ -171,11 +181,7 @@ function cacheEntries(cache: string): string[] {
 Deno.test("a restore begins the next save's copy; an unchanged tree keeps it", async () => {
   const root = await Deno.makeTempDir({ prefix: "env-cache-" });
   try {
-    const cache = join(root, "cache");
-    const python = join(root, "deps", "python");
-    await fakeRuntime(python);
-    assert.ok("tree" in await save(cache, python, RECORD));
-    await Deno.remove(python, { recursive: true });
+    const { cache, python } = await savedOnly(root);
     const restored = await restore(cache, python, (await lookUp(cache, KEY)).record!);
     assert.ok(restored.ok && restored.preSave, "a restore by rename begins the copy");
     assert.match(restored.preSave.tmp, /python-env\.tmp-/);
@@ -217,11 +223,7 @@ Deno.test("a tree changed after the restore is copied afresh, the begun copy dro
   for (const [what, change] of changes) {
     const root = await Deno.makeTempDir({ prefix: "env-cache-" });
     try {
-      const cache = join(root, "cache");
-      const python = join(root, "deps", "python");
-      await fakeRuntime(python);
-      assert.ok("tree" in await save(cache, python, RECORD));
-      await Deno.remove(python, { recursive: true });
+      const { cache, python } = await savedOnly(root);
       const restored = await restore(cache, python, (await lookUp(cache, KEY)).record!);
       assert.ok(restored.ok && restored.preSave);
       await restored.preSave.copied;
@@ -249,11 +251,7 @@ Deno.test("a tree changed after the restore is copied afresh, the begun copy dro
 Deno.test("a damaged restore leaves no begun copy in the app cache", async () => {
   const root = await Deno.makeTempDir({ prefix: "env-cache-" });
   try {
-    const cache = join(root, "cache");
-    const python = join(root, "deps", "python");
-    await fakeRuntime(python);
-    assert.ok("tree" in await save(cache, python, RECORD));
-    await Deno.remove(python, { recursive: true });
+    const { cache, python } = await savedOnly(root);
     await Deno.writeTextFile(join(cache, "python-env", "bin", "extra"), "x");
     const damaged = await restore(cache, python, (await lookUp(cache, KEY)).record!);
     assert.equal(damaged.ok, false);
