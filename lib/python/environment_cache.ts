@@ -16,6 +16,7 @@
 import { join } from "../path.ts";
 import { sha256Hex } from "../digest.ts";
 import type { InputDigests } from "./install_plan.ts";
+import { applySync, scanEntries, syncPlan, type TreeEntry } from "./tree_sync.ts";
 
 /** What produced a cached environment. */
 export interface EnvironmentRecord {
@@ -135,59 +136,26 @@ export async function lookUp(
 }
 
 /**
- * `find`'s output for a tree: a line per entry with its inode first,
- * `<inode> f <size> <path>`, `<inode> l <path> <target>`, `<inode> d <path>`,
- * and `<inode> p <size> <path>` for each file under a `__pycache__` dir; the
- * record is left out. In `find`'s order.
+ * An entry's line in a tree's listing (see {@link treeListing}), undefined
+ * for what the listing leaves out: `__pycache__` dirs themselves, the
+ * record and anything under a dir of its name, and kinds other than files,
+ * dirs and symlinks. The same lines `find` printed for earlier buildpack
+ * versions, so that their records' digests still match. Pure.
  */
-async function scanTree(dir: string): Promise<Uint8Array> {
-  const out = await new Deno.Command("find", {
-    args: [
-      ".",
-      "-path",
-      "*/__pycache__/*",
-      "-type",
-      "f",
-      "-printf",
-      "%i p %s %P\\n",
-      "-o",
-      "-name",
-      "__pycache__",
-      "-o",
-      "-name",
-      RECORD_FILE,
-      "-prune",
-      "-o",
-      "-type",
-      "f",
-      "-printf",
-      "%i f %s %P\\n",
-      "-o",
-      "-type",
-      "l",
-      "-printf",
-      "%i l %P %l\\n",
-      "-o",
-      "-type",
-      "d",
-      "-printf",
-      "%i d %P\\n",
-    ],
-    cwd: dir,
-    stdout: "piped",
-    stderr: "piped",
-    stdin: "null",
-  }).output();
-  if (!out.success) {
-    throw new Error(`find in ${dir}: ${new TextDecoder().decode(out.stderr).trim()}`);
-  }
-  return out.stdout;
+export function listingLine(e: TreeEntry): string | undefined {
+  const segments = e.path.split("/");
+  if (segments.slice(0, -1).includes(RECORD_FILE)) return undefined;
+  if (e.type === "f" && `/${e.path}`.includes("/__pycache__/")) return `p ${e.size} ${e.path}`;
+  const name = segments[segments.length - 1];
+  if (name === "__pycache__" || name === RECORD_FILE) return undefined;
+  if (e.type === "f") return `f ${e.size} ${e.path}`;
+  if (e.type === "l") return `l ${e.path} ${e.target}`;
+  if (e.type === "d") return `d ${e.path}`;
+  return undefined;
 }
 
-/** The lines of a {@link scanTree} output without their inodes, sorted. */
-function listingOf(scanned: Uint8Array): string[] {
-  const lines = new TextDecoder().decode(scanned).split("\n").filter(Boolean);
-  return lines.map((line) => line.slice(line.indexOf(" ") + 1)).sort();
+function listingOf(entries: TreeEntry[]): string[] {
+  return entries.map(listingLine).filter((l): l is string => l !== undefined).sort();
 }
 
 /**
@@ -197,7 +165,7 @@ function listingOf(scanned: Uint8Array): string[] {
  * rewritten by any run of the interpreter); the size counts them.
  */
 export async function treeListing(dir: string): Promise<string[]> {
-  return listingOf(await scanTree(dir));
+  return listingOf(await scanEntries(dir));
 }
 
 /** A tree as {@link treeListing} sees it. */
@@ -210,10 +178,10 @@ export interface TreeSummary {
   bytes: number;
 }
 
-async function summaryOf(scanned: Uint8Array): Promise<TreeSummary> {
+async function summaryOf(entries: TreeEntry[]): Promise<TreeSummary> {
   let bytes = 0;
   const listing: string[] = [];
-  for (const line of listingOf(scanned)) {
+  for (const line of listingOf(entries)) {
     const pyc = line.startsWith("p ");
     if (pyc || line.startsWith("f ")) bytes += Number(line.split(" ", 2)[1]);
     // Bytecode counts for the size, not for the digest (any run of Python rewrites it).
@@ -222,20 +190,9 @@ async function summaryOf(scanned: Uint8Array): Promise<TreeSummary> {
   return { entries: listing.length, digest: await sha256Hex(listing.join("\n")), bytes };
 }
 
-/**
- * The summary of a tree, and a digest of its entries with their inodes in
- * `find`'s order: the same for a tree nothing was added to, removed from or
- * replaced in (a directory's order changes only when its entries do; a
- * false difference costs a full copy, never a wrong one).
- */
-async function treeState(dir: string): Promise<{ tree: TreeSummary; inodes: string }> {
-  const scanned = await scanTree(dir);
-  return { tree: await summaryOf(scanned), inodes: await sha256Hex(scanned) };
-}
-
 /** Number of entries, digest of a tree's listing, and its files' bytes. */
 export async function treeSummary(dir: string): Promise<TreeSummary> {
-  return await summaryOf(await scanTree(dir));
+  return await summaryOf(await scanEntries(dir));
 }
 
 /** Whether the runtime in `pythonDir` starts (isolated from the environment). */
@@ -257,21 +214,30 @@ async function interpreterRuns(pythonDir: string): Promise<boolean> {
 }
 
 /**
- * The next staging's copy, begun at restore: `cp -al` of the restored tree
- * into a temporary sibling of the cache while the checks, the package step
- * and the launch files run. {@link save} keeps it when the tree's entries
- * (paths, sizes, inodes) are the same as when it began, which is what an
- * unchanged app leaves; else it copies afresh.
+ * The next staging's copy, begun early: `cp -al` of `deps/<IDX>/python` into
+ * a temporary sibling of the cache, then a listing of the copy, while the
+ * staging goes on (a restore's checks and package step, or pip after a
+ * fresh runtime). {@link save} then links only what changed since
+ * ({@link syncPlan}: added or replaced files in, removed ones out) instead
+ * of linking the whole tree.
  */
 export interface PreSave {
   /** The temporary tree, in the cache dir. */
   tmp: string;
-  /** Whether the copy completed (never rejects). */
-  copied: Promise<boolean>;
-  /** Digest of the restored tree's entries with their inodes when the copy began. */
-  inodes: string;
-  /** The restored tree's summary. */
-  tree: TreeSummary;
+  /** The copy's entries once it is complete; undefined when it failed (never rejects). */
+  ready: Promise<TreeEntry[] | undefined>;
+}
+
+/** Begin the next staging's copy of `pythonDir` ({@link PreSave}). */
+export function beginSave(cacheDir: string, pythonDir: string): PreSave {
+  const tmp = join(cacheDir, `${ENV_DIR}.tmp-${crypto.randomUUID().slice(0, 8)}`);
+  const ready = copyTree(pythonDir, tmp, { hardlink: true })
+    .then(() => scanEntries(tmp))
+    .catch(async () => {
+      await Deno.remove(tmp, { recursive: true }).catch(() => {});
+      return undefined;
+    });
+  return { tmp, ready };
 }
 
 /**
@@ -288,7 +254,7 @@ export async function restore(
   record: EnvironmentRecord,
 ): Promise<{ ok: true; preSave?: PreSave } | { ok: false; reason: string }> {
   const from = join(cacheDir, ENV_DIR);
-  let preSave: Pick<PreSave, "tmp" | "copied"> | undefined;
+  let preSave: PreSave | undefined;
   try {
     await Deno.remove(pythonDir, { recursive: true }).catch(() => {});
     let renamed = true;
@@ -300,14 +266,10 @@ export async function restore(
       await forget(cacheDir);
     }
     await Deno.remove(join(pythonDir, RECORD_FILE)).catch(() => {});
-    if (renamed) {
-      const tmp = join(cacheDir, `${ENV_DIR}.tmp-${crypto.randomUUID().slice(0, 8)}`);
-      preSave = { tmp, copied: linkTree(pythonDir, tmp) };
-    }
+    if (renamed) preSave = beginSave(cacheDir, pythonDir);
     // The checks (child processes) run at once, beside the copy; the interpreter
     // runs with -B so that it writes no bytecode into the tree being copied.
-    const [state, runs] = await Promise.all([treeState(pythonDir), interpreterRuns(pythonDir)]);
-    const { tree } = state;
+    const [tree, runs] = await Promise.all([treeSummary(pythonDir), interpreterRuns(pythonDir)]);
     let reason: string | undefined;
     if (tree.digest !== record.tree.digest) {
       reason = `its files differ from what was saved (${tree.entries} entries, ` +
@@ -315,9 +277,7 @@ export async function restore(
     } else if (!runs) {
       reason = "its python3 does not start";
     }
-    if (reason === undefined) {
-      return { ok: true, ...(preSave && { preSave: { ...preSave, ...state } }) };
-    }
+    if (reason === undefined) return { ok: true, ...(preSave && { preSave }) };
     await discard(preSave);
     await Deno.remove(pythonDir, { recursive: true }).catch(() => {});
     return { ok: false, reason };
@@ -329,18 +289,10 @@ export async function restore(
 }
 
 /** Drop a {@link PreSave}'s copy (a failed or damaged staging; nothing to keep). */
-export async function discard(preSave: Pick<PreSave, "tmp" | "copied"> | undefined): Promise<void> {
+export async function discard(preSave: PreSave | undefined): Promise<void> {
   if (!preSave) return;
-  await preSave.copied;
+  await preSave.ready;
   await Deno.remove(preSave.tmp, { recursive: true }).catch(() => {});
-}
-
-/** `cp -al from to`; false (and no `to`) when it fails. */
-function linkTree(from: string, to: string): Promise<boolean> {
-  return copyTree(from, to, { hardlink: true }).then(
-    () => true,
-    () => Deno.remove(to, { recursive: true }).then(() => false, () => false),
-  );
 }
 
 /** Forget the cached environment (stale, damaged, or restored by a copy). */
@@ -402,7 +354,7 @@ export async function save(
   try {
     await Deno.mkdir(cacheDir, { recursive: true });
     await removeLeftovers(cacheDir, preSave?.tmp);
-    let tree = preSave && await keptPreSave(preSave, pythonDir);
+    let tree = preSave && await synced(preSave, pythonDir);
     if (tree) {
       tmp = preSave!.tmp;
     } else {
@@ -431,13 +383,18 @@ export async function save(
 }
 
 /**
- * The tree of a {@link PreSave} whose copy completed and whose source has
- * the same entries with the same inodes as when it began (so the copy links
- * every file the tree has now); else the copy is dropped and undefined.
+ * Bring a {@link PreSave}'s copy in step with `pythonDir` (nothing writes
+ * there now) and return the tree saved; undefined, and the copy dropped,
+ * when that cannot be done (the caller copies afresh).
  */
-async function keptPreSave(preSave: PreSave, pythonDir: string): Promise<TreeSummary | undefined> {
-  const [copied, now] = await Promise.all([preSave.copied, scanTree(pythonDir)]);
-  if (copied && await sha256Hex(now) === preSave.inodes) return preSave.tree;
-  await discard(preSave);
-  return undefined;
+async function synced(preSave: PreSave, pythonDir: string): Promise<TreeSummary | undefined> {
+  const [copy, now] = await Promise.all([preSave.ready, scanEntries(pythonDir).catch(() => [])]);
+  try {
+    if (!copy || now.length === 0) throw new Error("no copy");
+    await applySync(pythonDir, preSave.tmp, syncPlan(copy, now));
+    return await summaryOf(now);
+  } catch {
+    await discard(preSave);
+    return undefined;
+  }
 }

@@ -11,6 +11,7 @@ import {
   treeListing,
   treeSummary,
 } from "./environment_cache.ts";
+import { scanEntries } from "./tree_sync.ts";
 
 const KEY: CacheKey = {
   buildpackVersion: "1.0.0",
@@ -174,6 +175,13 @@ async function savedOnly(root: string): Promise<{ cache: string; python: string 
   return { cache, python };
 }
 
+/** `path inode` of every file and symlink of a tree (the record left out), sorted. */
+async function linkedFiles(dir: string): Promise<string[]> {
+  return (await scanEntries(dir))
+    .filter((e) => (e.type === "f" || e.type === "l") && e.path !== ".buildpack-env.json")
+    .map((e) => `${e.path} ${e.ino}`).sort();
+}
+
 function cacheEntries(cache: string): string[] {
   return [...Deno.readDirSync(cache)].map((e) => e.name).sort();
 }
@@ -185,7 +193,7 @@ Deno.test("a restore begins the next save's copy; an unchanged tree keeps it", a
     const restored = await restore(cache, python, (await lookUp(cache, KEY)).record!);
     assert.ok(restored.ok && restored.preSave, "a restore by rename begins the copy");
     assert.match(restored.preSave.tmp, /python-env\.tmp-/);
-    assert.equal(await restored.preSave.copied, true);
+    assert.ok(await restored.preSave.ready, "the copy is complete");
     // A leftover of a killed staging goes; the begun copy is the one kept.
     await Deno.mkdir(join(cache, "python-env.tmp-dead"));
     const saved = await save(cache, python, RECORD, { preSave: restored.preSave });
@@ -205,8 +213,19 @@ Deno.test("a restore begins the next save's copy; an unchanged tree keeps it", a
   }
 });
 
-Deno.test("a tree changed after the restore is copied afresh, the begun copy dropped", async () => {
+Deno.test("a tree changed after the copy began is brought in step by the save", async () => {
+  const sp = (py: string) => join(py, "lib", "python3.11", "site-packages");
   const changes: [string, (python: string) => Promise<void>][] = [
+    ["a package removed", (py) => Deno.remove(join(sp(py), "flask"), { recursive: true })],
+    ["a dir replaced by a file", async (py) => {
+      await Deno.remove(join(sp(py), "flask"), { recursive: true });
+      await Deno.writeTextFile(join(sp(py), "flask"), "now a file");
+    }],
+    ["a package added", async (py) => {
+      await Deno.mkdir(join(sp(py), "jinja2", "ext"), { recursive: true });
+      await Deno.writeTextFile(join(sp(py), "jinja2", "ext", "i18n.py"), "i18n");
+      await Deno.symlink("ext/i18n.py", join(sp(py), "jinja2", "link.py"));
+    }],
     ["a file added", (py) => Deno.writeTextFile(join(py, "bin", "flask"), "#!/bin/sh\n")],
     // Same name, same size, new inode: what pip's reinstall of a file does.
     ["a file replaced", async (py) => {
@@ -226,7 +245,7 @@ Deno.test("a tree changed after the restore is copied afresh, the begun copy dro
       const { cache, python } = await savedOnly(root);
       const restored = await restore(cache, python, (await lookUp(cache, KEY)).record!);
       assert.ok(restored.ok && restored.preSave);
-      await restored.preSave.copied;
+      await restored.preSave.ready;
       await change(python);
       const saved = await save(cache, python, RECORD, { preSave: restored.preSave });
       assert.ok("tree" in saved, what);
@@ -236,11 +255,10 @@ Deno.test("a tree changed after the restore is copied afresh, the begun copy dro
         await treeListing(python),
         `${what}: the cache holds the tree as it is now`,
       );
-      const app = join("lib", "python3.11", "site-packages", "flask", "app.py");
-      assert.equal(
-        Deno.readTextFileSync(join(cache, "python-env", app)),
-        Deno.readTextFileSync(join(python, app)),
-        what,
+      assert.deepEqual(
+        await linkedFiles(join(cache, "python-env")),
+        await linkedFiles(python),
+        `${what}: every file and symlink of the cache is a hard link of the tree's`,
       );
     } finally {
       await Deno.remove(root, { recursive: true });
@@ -256,6 +274,55 @@ Deno.test("a damaged restore leaves no begun copy in the app cache", async () =>
     const damaged = await restore(cache, python, (await lookUp(cache, KEY)).record!);
     assert.equal(damaged.ok, false);
     assert.deepEqual(cacheEntries(cache), []);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("the listing has the lines find printed for earlier versions (their digests still match)", async () => {
+  const root = await Deno.makeTempDir({ prefix: "env-cache-" });
+  try {
+    const t = join(root, "tree");
+    for (const d of ["__pycache__/sub", "pkg/__pycache__", "pkg/.buildpack-env.json", "odd"]) {
+      await Deno.mkdir(join(t, d), { recursive: true });
+    }
+    const files = [
+      "top.py",
+      "__pycache__/top.cpython-311.pyc",
+      "__pycache__/sub/deep.pyc",
+      "pkg/__pycache__/m.cpython-311.pyc",
+      "pkg/.buildpack-env.json/inside",
+      "pkg/m.py",
+      ".buildpack-env.json",
+      "odd/__pycache__",
+      "odd/.buildpack-env.json",
+      "odd/with space.txt",
+    ];
+    for (const [i, f] of files.entries()) await Deno.writeTextFile(join(t, f), "x".repeat(i));
+    await Deno.symlink("top.py", join(t, "link"));
+    await Deno.symlink("missing", join(t, "odd", "dangling"));
+    assert.ok(
+      (await new Deno.Command("mkfifo", { args: [join(t, "odd", "fifo")] }).output()).success,
+    );
+
+    // The expression of buildpack versions up to this one, run by find itself.
+    const old = await new Deno.Command("find", {
+      args: [
+        ...[".", "-path", "*/__pycache__/*", "-type", "f", "-printf", "p %s\\n", "-o"],
+        ...["-name", "__pycache__", "-o", "-name", ".buildpack-env.json", "-prune", "-o"],
+        ...["-type", "f", "-printf", "f %s %P\\n", "-o", "-type", "l", "-printf", "l %P %l\\n"],
+        ...["-o", "-type", "d", "-printf", "d %P\\n"],
+      ],
+      cwd: t,
+    }).output();
+    const oldLines = new TextDecoder().decode(old.stdout).split("\n").filter(Boolean).sort();
+    // Their bytecode lines had the size only (and count for the size, not the digest).
+    const now = (await treeListing(t)).map((l) =>
+      l.startsWith("p ") ? l.split(" ", 2).join(" ") : l
+    )
+      .sort();
+    assert.deepEqual(now, oldLines);
+    assert.ok(oldLines.includes("f 9 odd/with space.txt") && oldLines.includes("p 1"));
   } finally {
     await Deno.remove(root, { recursive: true });
   }

@@ -10,6 +10,7 @@ import type { Dependency } from "../manifest.ts";
 import type { DependencyInstaller } from "../deps/install.ts";
 import type { Logger } from "../log.ts";
 import {
+  beginSave,
   type EnvironmentRecord,
   forget,
   lookUp,
@@ -26,7 +27,7 @@ export interface RuntimeResult {
   previous?: EnvironmentRecord;
   /** Distributions the runtime tarball itself ships. */
   runtimePackages: string[];
-  /** The next staging's copy, begun at the restore (see `save`). */
+  /** The next staging's copy, begun early (see `environment_cache.ts` `PreSave`). */
   preSave?: PreSave;
 }
 
@@ -77,7 +78,12 @@ export async function installRuntime(
   await forget(cacheDir);
   await options.installer.install(dep, pythonDir);
   const sp = sitePackagesDir(pythonDir);
-  return { reused: false, runtimePackages: sp ? installedDistributions(sp) : [] };
+  return {
+    reused: false,
+    runtimePackages: sp ? installedDistributions(sp) : [],
+    // The app cache's copy of the runtime is made while pip runs; the save adds pip's part.
+    preSave: beginSave(cacheDir, pythonDir),
+  };
 }
 
 /**
