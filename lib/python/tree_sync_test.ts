@@ -30,7 +30,7 @@ Deno.test("syncPlan: nothing for the same tree; new, replaced and removed entrie
     entry("f", "dir-then-file/y", "13"),
     entry("f", "stray.pyc.1234", "14"),
   ];
-  assert.deepEqual(syncPlan(copy, copy), { remove: [], mkdir: [], link: [] });
+  assert.deepEqual(syncPlan(copy, copy), { remove: [], link: [] });
   const source = [
     entry("d", ""),
     entry("d", "a"),
@@ -45,8 +45,8 @@ Deno.test("syncPlan: nothing for the same tree; new, replaced and removed entrie
   assert.deepEqual(syncPlan(copy, source), {
     // A removed dir takes what is under it ("gone/x" is not listed on its own).
     remove: ["a/replaced", "gone", "gone-too", "dir-then-file", "stray.pyc.1234"],
-    mkdir: ["a/new", "a/new/deeper"],
-    link: ["a/replaced", "a/new/deeper/z", "a/link", "dir-then-file"],
+    // A new directory is linked whole, with everything under it.
+    link: ["a/replaced", "a/new", "a/link", "dir-then-file"],
   });
   // A fifo or socket cannot be linked as it is: the caller copies afresh.
   assert.throws(() => syncPlan(copy, [...copy, entry("p", "fifo")]), /fifo is neither/);
@@ -69,6 +69,10 @@ Deno.test("applySync makes a copy begun earlier an exact hard-linked copy of the
     await Deno.mkdir(join(src, "lib", "new"), { mode: 0o700 });
     await Deno.chmod(join(src, "lib", "new"), 0o700);
     await Deno.writeTextFile(join(src, "lib", "new", "m od\n.py"), "new");
+    await Deno.writeTextFile(
+      join(src, "lib", "pkg", "-n.py"),
+      "a name cp could take for an option",
+    );
     await Deno.symlink("../pkg/a.py", join(src, "lib", "new", "link.py"));
     await Deno.remove(join(src, "lib", "old.py"));
     await Deno.remove(join(src, "lib", "same.py"));
