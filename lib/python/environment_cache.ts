@@ -7,6 +7,9 @@
  * with the record `python-env/.buildpack-env.json` inside it, written last.
  * A save builds everything in a temporary sibling and renames it into place,
  * so an interrupted or failed save never leaves a half tree with a record.
+ * That sibling is begun early ({@link beginSave}: `cp -al` of the runtime
+ * while pip runs, or of the restored tree while it is checked) and brought
+ * in step at the save by linking only what changed since (`tree_sync.ts`).
  * The record carries a digest of the tree (every file with its size, every
  * link with its target), checked after a restore together with a run of
  * the interpreter: a damaged environment is a warning and a fresh install,
