@@ -19,7 +19,14 @@
 import { join } from "../path.ts";
 import { sha256Hex } from "../digest.ts";
 import type { InputDigests } from "./install_plan.ts";
-import { applySync, scanEntries, syncPlan, type TreeEntry } from "./tree_sync.ts";
+import {
+  applySync,
+  entryKeys,
+  forEachEntry,
+  listTree,
+  syncPlan,
+  type TreeEntry,
+} from "./tree_sync.ts";
 
 /** What produced a cached environment. */
 export interface EnvironmentRecord {
@@ -157,8 +164,13 @@ export function listingLine(e: TreeEntry): string | undefined {
   return undefined;
 }
 
-function listingOf(entries: TreeEntry[]): string[] {
-  return entries.map(listingLine).filter((l): l is string => l !== undefined).sort();
+function listingOf(tree: string): string[] {
+  const lines: string[] = [];
+  forEachEntry(tree, (e) => {
+    const line = listingLine(e);
+    if (line !== undefined) lines.push(line);
+  });
+  return lines.sort();
 }
 
 /**
@@ -168,7 +180,7 @@ function listingOf(entries: TreeEntry[]): string[] {
  * rewritten by any run of the interpreter); the size counts them.
  */
 export async function treeListing(dir: string): Promise<string[]> {
-  return listingOf(await scanEntries(dir));
+  return listingOf(await listTree(dir));
 }
 
 /** A tree as {@link treeListing} sees it. */
@@ -181,10 +193,10 @@ export interface TreeSummary {
   bytes: number;
 }
 
-async function summaryOf(entries: TreeEntry[]): Promise<TreeSummary> {
+async function summaryOf(tree: string): Promise<TreeSummary> {
   let bytes = 0;
   const listing: string[] = [];
-  for (const line of listingOf(entries)) {
+  for (const line of listingOf(tree)) {
     const pyc = line.startsWith("p ");
     if (pyc || line.startsWith("f ")) bytes += Number(line.split(" ", 2)[1]);
     // Bytecode counts for the size, not for the digest (any run of Python rewrites it).
@@ -195,7 +207,7 @@ async function summaryOf(entries: TreeEntry[]): Promise<TreeSummary> {
 
 /** Number of entries, digest of a tree's listing, and its files' bytes. */
 export async function treeSummary(dir: string): Promise<TreeSummary> {
-  return await summaryOf(await scanEntries(dir));
+  return await summaryOf(await listTree(dir));
 }
 
 /** Whether the runtime in `pythonDir` starts (isolated from the environment). */
@@ -227,15 +239,15 @@ async function interpreterRuns(pythonDir: string): Promise<boolean> {
 export interface PreSave {
   /** The temporary tree, in the cache dir. */
   tmp: string;
-  /** The copy's entries once it is complete; undefined when it failed (never rejects). */
-  ready: Promise<TreeEntry[] | undefined>;
+  /** The copy's entries ({@link entryKeys}) once it is complete; undefined when it failed. */
+  ready: Promise<Map<string, string> | undefined>;
 }
 
 /** Begin the next staging's copy of `pythonDir` ({@link PreSave}). */
 export function beginSave(cacheDir: string, pythonDir: string): PreSave {
   const tmp = join(cacheDir, `${ENV_DIR}.tmp-${crypto.randomUUID().slice(0, 8)}`);
   const ready = copyTree(pythonDir, tmp, { hardlink: true })
-    .then(() => scanEntries(tmp))
+    .then(async () => entryKeys(await listTree(tmp)))
     .catch(async () => {
       await Deno.remove(tmp, { recursive: true }).catch(() => {});
       return undefined;
@@ -391,10 +403,10 @@ export async function save(
  * when that cannot be done (the caller copies afresh).
  */
 async function synced(preSave: PreSave, pythonDir: string): Promise<TreeSummary | undefined> {
-  const [copy, now] = await Promise.all([preSave.ready, scanEntries(pythonDir).catch(() => [])]);
+  const [copy, now] = await Promise.all([preSave.ready, listTree(pythonDir).catch(() => "")]);
   try {
-    if (!copy || now.length === 0) throw new Error("no copy");
-    await applySync(pythonDir, preSave.tmp, syncPlan(copy, now));
+    if (!copy || now === "") throw new Error("no copy");
+    await applySync(pythonDir, preSave.tmp, syncPlan(copy, entryKeys(now)));
     return await summaryOf(now);
   } catch {
     await discard(preSave);

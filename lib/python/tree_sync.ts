@@ -26,8 +26,12 @@ export interface TreeEntry {
   path: string;
 }
 
-/** Every entry of the tree at `dir`, its root first, in `find`'s order. */
-export async function scanEntries(dir: string): Promise<TreeEntry[]> {
+/**
+ * `find`'s listing of the tree at `dir`: five NUL-terminated fields per
+ * entry (kind, inode, size, link target, path), its root first, in
+ * `find`'s order. Read it with {@link forEachEntry}.
+ */
+export async function listTree(dir: string): Promise<string> {
   const out = await new Deno.Command("find", {
     // NUL after every field: paths and link targets may hold any other byte.
     args: [".", "-printf", "%y\\0%i\\0%s\\0%l\\0%P\\0"],
@@ -39,23 +43,49 @@ export async function scanEntries(dir: string): Promise<TreeEntry[]> {
   if (!out.success) {
     throw new Error(`find in ${dir}: ${new TextDecoder().decode(out.stderr).trim()}`);
   }
-  return parseEntries(new TextDecoder().decode(out.stdout));
+  return new TextDecoder().decode(out.stdout);
 }
 
-/** The entries in {@link scanEntries}' `find` output. Pure. */
-export function parseEntries(text: string): TreeEntry[] {
-  const fields = text.split("\0");
-  const entries: TreeEntry[] = [];
-  for (let i = 0; i + 5 <= fields.length; i += 5) {
-    entries.push({
-      type: fields[i],
-      ino: fields[i + 1],
-      size: Number(fields[i + 2]),
-      target: fields[i + 3],
-      path: fields[i + 4],
-    });
+/**
+ * Call `visit` with each entry of a {@link listTree} listing, in order. The
+ * entries are not kept: a tree of thousands of entries costs no lasting
+ * memory (supply's peak is bounded). Pure.
+ */
+export function forEachEntry(listing: string, visit: (entry: TreeEntry) => void): void {
+  let at = 0;
+  const field = () => {
+    const end = listing.indexOf("\0", at);
+    if (end < 0) throw new Error("truncated tree listing");
+    const value = listing.slice(at, end);
+    at = end + 1;
+    return value;
+  };
+  while (at < listing.length) {
+    visit({ type: field(), ino: field(), size: Number(field()), target: field(), path: field() });
   }
-  return entries;
+}
+
+/** The entries of a {@link listTree} listing (for tests and small trees). Pure. */
+export function parseEntries(listing: string): TreeEntry[] {
+  const out: TreeEntry[] = [];
+  forEachEntry(listing, (e) => out.push(e));
+  return out;
+}
+
+/** Every entry of the tree at `dir` (see {@link listTree}). */
+export async function scanEntries(dir: string): Promise<TreeEntry[]> {
+  return parseEntries(await listTree(dir));
+}
+
+/**
+ * A tree's entries by path, in `find`'s order (parents first), each as the
+ * key {@link syncPlan} compares: `f:<inode>` or `l:<inode>` for files and
+ * symlinks, the kind's letter for the rest. Pure.
+ */
+export function entryKeys(listing: string): Map<string, string> {
+  const keys = new Map<string, string>();
+  forEachEntry(listing, (e) => keys.set(e.path, sameKey(e)));
+  return keys;
 }
 
 /** What makes a copy's entries a source's. */
@@ -83,32 +113,30 @@ function sameKey(e: TreeEntry): string {
 }
 
 /**
- * What turns `copy` into a copy of `source`: entries whose path is new, or
- * whose kind or inode differs (a replaced file), are removed and linked
- * again; directories of the copy count as the source's by path. Pure.
- * Throws for an entry that is neither a file, a directory nor a symlink
- * (it cannot be hard-linked as it is): the caller copies afresh.
+ * What turns `copy` into a copy of `source` (both {@link entryKeys}):
+ * entries whose path is new, or whose kind or inode differs (a replaced
+ * file), are removed and linked again; directories of the copy count as
+ * the source's by path. Pure. Throws for an entry that is neither a file,
+ * a directory nor a symlink (it cannot be hard-linked as it is): the caller
+ * copies afresh.
  */
-export function syncPlan(copy: TreeEntry[], source: TreeEntry[]): SyncPlan {
-  const have = new Map(copy.map((e) => [e.path, sameKey(e)]));
-  const want = new Map(source.map((e) => [e.path, e]));
+export function syncPlan(copy: Map<string, string>, source: Map<string, string>): SyncPlan {
   const remove: string[] = [];
-  for (const [path, key] of have) {
-    const now = want.get(path);
-    if (now === undefined || sameKey(now) !== key) remove.push(path);
+  for (const [path, key] of copy) {
+    if (source.get(path) !== key) remove.push(path);
   }
   // Removing a directory removes what is under it.
   const gone = new Set(remove);
-  const kept = (path: string) => have.has(path) && !gone.has(path);
+  const kept = (path: string) => copy.has(path) && !gone.has(path);
   const link: string[] = [];
-  for (const e of source) {
-    if (e.type !== "f" && e.type !== "l" && e.type !== "d") {
-      throw new Error(`${e.path || "."} is neither a file, a directory nor a symlink`);
+  for (const [path, key] of source) {
+    if (key !== "d" && !key.startsWith("f:") && !key.startsWith("l:")) {
+      throw new Error(`${path || "."} is neither a file, a directory nor a symlink`);
     }
-    if (kept(e.path)) continue;
-    const parent = e.path.includes("/") ? e.path.slice(0, e.path.lastIndexOf("/")) : "";
+    if (kept(path)) continue;
+    const parent = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : "";
     // Under a new directory: linked with it.
-    if (kept(parent)) link.push(e.path);
+    if (kept(parent)) link.push(path);
   }
   return { remove: remove.filter((p) => !ancestors(p).some((a) => gone.has(a))), link };
 }

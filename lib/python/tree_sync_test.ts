@@ -1,9 +1,24 @@
 import assert from "node:assert/strict";
 import { join } from "../path.ts";
-import { applySync, parseEntries, scanEntries, syncPlan, type TreeEntry } from "./tree_sync.ts";
+import {
+  applySync,
+  entryKeys,
+  listTree,
+  parseEntries,
+  scanEntries,
+  syncPlan,
+  type TreeEntry,
+} from "./tree_sync.ts";
 
 function entry(type: string, path: string, ino = "1"): TreeEntry {
   return { type, ino, size: 0, target: "", path };
+}
+
+/** The keys of these entries, through find's listing format. */
+function keys(entries: TreeEntry[]): Map<string, string> {
+  return entryKeys(
+    entries.map((e) => `${e.type}\0${e.ino}\0${e.size}\0${e.target}\0${e.path}\0`).join(""),
+  );
 }
 
 Deno.test("parseEntries reads find's NUL-separated fields, any byte but NUL in a path", () => {
@@ -15,6 +30,7 @@ Deno.test("parseEntries reads find's NUL-separated fields, any byte but NUL in a
     { type: "l", ino: "4", size: 3, target: "../x y", path: "lnk" },
   ]);
   assert.deepEqual(parseEntries(""), []);
+  assert.throws(() => parseEntries("f\x001\x00"), /truncated tree listing/);
 });
 
 Deno.test("syncPlan: nothing for the same tree; new, replaced and removed entries otherwise", () => {
@@ -30,7 +46,7 @@ Deno.test("syncPlan: nothing for the same tree; new, replaced and removed entrie
     entry("f", "dir-then-file/y", "13"),
     entry("f", "stray.pyc.1234", "14"),
   ];
-  assert.deepEqual(syncPlan(copy, copy), { remove: [], link: [] });
+  assert.deepEqual(syncPlan(keys(copy), keys(copy)), { remove: [], link: [] });
   const source = [
     entry("d", ""),
     entry("d", "a"),
@@ -42,14 +58,17 @@ Deno.test("syncPlan: nothing for the same tree; new, replaced and removed entrie
     entry("l", "a/link", "23"),
     entry("f", "dir-then-file", "24"),
   ];
-  assert.deepEqual(syncPlan(copy, source), {
+  assert.deepEqual(syncPlan(keys(copy), keys(source)), {
     // A removed dir takes what is under it ("gone/x" is not listed on its own).
     remove: ["a/replaced", "gone", "gone-too", "dir-then-file", "stray.pyc.1234"],
     // A new directory is linked whole, with everything under it.
     link: ["a/replaced", "a/new", "a/link", "dir-then-file"],
   });
   // A fifo or socket cannot be linked as it is: the caller copies afresh.
-  assert.throws(() => syncPlan(copy, [...copy, entry("p", "fifo")]), /fifo is neither/);
+  assert.throws(
+    () => syncPlan(keys(copy), keys([...copy, entry("p", "fifo")])),
+    /fifo is neither/,
+  );
 });
 
 Deno.test("applySync makes a copy begun earlier an exact hard-linked copy of the tree now", async () => {
@@ -62,7 +81,7 @@ Deno.test("applySync makes a copy begun earlier an exact hard-linked copy of the
     await Deno.writeTextFile(join(src, "lib", "same.py"), "1");
     const copy = join(root, "copy");
     assert.ok((await new Deno.Command("cp", { args: ["-al", src, copy] }).output()).success);
-    const before = await scanEntries(copy);
+    const before = entryKeys(await listTree(copy));
 
     // What pip does meanwhile: adds a package (a 0700 dir, a file name with a space and a
     // newline, a symlink), removes a file, replaces another with one of the same size.
@@ -78,8 +97,8 @@ Deno.test("applySync makes a copy begun earlier an exact hard-linked copy of the
     await Deno.remove(join(src, "lib", "same.py"));
     await Deno.writeTextFile(join(src, "lib", "same.py"), "2");
 
+    await applySync(src, copy, syncPlan(before, entryKeys(await listTree(src))));
     const now = await scanEntries(src);
-    await applySync(src, copy, syncPlan(before, now));
     const key = (es: TreeEntry[]) =>
       es.map((e) => `${e.type} ${e.path} ${e.type === "d" ? "" : e.ino} ${e.target}`).sort();
     assert.deepEqual(key(await scanEntries(copy)), key(now));
