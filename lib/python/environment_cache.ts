@@ -239,15 +239,17 @@ async function interpreterRuns(pythonDir: string): Promise<boolean> {
 export interface PreSave {
   /** The temporary tree, in the cache dir. */
   tmp: string;
-  /** The copy's entries ({@link entryKeys}) once it is complete; undefined when it failed. */
-  ready: Promise<Map<string, string> | undefined>;
+  /** The copy's listing ({@link listTree}) once it is complete; undefined when it failed. */
+  ready: Promise<string | undefined>;
+  /** The tree as it was when the copy began, when known (a restore): its listing and summary. */
+  base?: { listing: string; tree: TreeSummary };
 }
 
 /** Begin the next staging's copy of `pythonDir` ({@link PreSave}). */
 export function beginSave(cacheDir: string, pythonDir: string): PreSave {
   const tmp = join(cacheDir, `${ENV_DIR}.tmp-${crypto.randomUUID().slice(0, 8)}`);
   const ready = copyTree(pythonDir, tmp, { hardlink: true })
-    .then(async () => entryKeys(await listTree(tmp)))
+    .then(() => listTree(tmp))
     .catch(async () => {
       await Deno.remove(tmp, { recursive: true }).catch(() => {});
       return undefined;
@@ -284,7 +286,9 @@ export async function restore(
     if (renamed) preSave = beginSave(cacheDir, pythonDir);
     // The checks (child processes) run at once, beside the copy; the interpreter
     // runs with -B so that it writes no bytecode into the tree being copied.
-    const [tree, runs] = await Promise.all([treeSummary(pythonDir), interpreterRuns(pythonDir)]);
+    const [listing, runs] = await Promise.all([listTree(pythonDir), interpreterRuns(pythonDir)]);
+    const tree = await summaryOf(listing);
+    if (preSave) preSave.base = { listing, tree };
     let reason: string | undefined;
     if (tree.digest !== record.tree.digest) {
       reason = `its files differ from what was saved (${tree.entries} entries, ` +
@@ -406,7 +410,10 @@ async function synced(preSave: PreSave, pythonDir: string): Promise<TreeSummary 
   const [copy, now] = await Promise.all([preSave.ready, listTree(pythonDir).catch(() => "")]);
   try {
     if (!copy || now === "") throw new Error("no copy");
-    await applySync(pythonDir, preSave.tmp, syncPlan(copy, entryKeys(now)));
+    // The same entries, inodes and sizes as when the copy began (an unchanged app):
+    // nothing to apply, and no listing to read entry by entry (memory, time).
+    if (now === preSave.base?.listing) return preSave.base.tree;
+    await applySync(pythonDir, preSave.tmp, syncPlan(entryKeys(copy), entryKeys(now)));
     return await summaryOf(now);
   } catch {
     await discard(preSave);
