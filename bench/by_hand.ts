@@ -26,7 +26,7 @@ import { normalizeName } from "../lib/python/site_packages.ts";
 import { Logger, MemorySink } from "../lib/log.ts";
 import { stagingEnv as depsStagingEnv } from "../lib/stage/staging_env.ts";
 import { freshStaging, stagingEnv } from "./staging.ts";
-import { runChecked, runTimed, sync } from "./support.ts";
+import { runChecked, runTimed, sync, type Timed } from "./support.ts";
 
 /** One by-hand staging: the two steps, ms. */
 export interface ByHandRun {
@@ -38,6 +38,17 @@ export interface ByHandRun {
   compiled?: number;
   /** pip's `Successfully installed` line (to check it did the same work). */
   installed: string;
+  /** From that line's arrival to pip's exit, ms (pip's own tail, which supply's log counts). */
+  pipExitMs?: number;
+}
+
+/**
+ * From the arrival of the first stdout line starting with `prefix` to the
+ * process's exit, ms; undefined without such a line. Pure.
+ */
+export function tailAfterLine(run: Timed, prefix: string): number | undefined {
+  const line = run.lines.find((l) => l.text.startsWith(prefix));
+  return line === undefined ? undefined : run.ms - line.at;
 }
 
 /** Options of {@link byHandStaging}. */
@@ -112,7 +123,8 @@ export async function byHandStaging(
     throw new Error(`pip by hand failed (${r.code}):\n${r.lines.map((l) => l.text).join("\n")}`);
   }
   const installed = r.lines.find((l) => l.text.startsWith("Successfully installed"))?.text ?? "";
-  return { tarMs, pipMs, pipAndCompileMs, compiled, installed };
+  const pipExitMs = tailAfterLine(r, "Successfully installed");
+  return { tarMs, pipMs, pipAndCompileMs, compiled, installed, pipExitMs };
 }
 
 /** One install of a lock the buildpack's way, ms. */

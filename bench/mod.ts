@@ -368,7 +368,7 @@ async function main(): Promise<void> {
 
   const cold: StagingResult[] = [];
   const warm: StagingResult[] = [];
-  const byHand: { tar: number; pip: number; installed: string }[] = [];
+  const byHand: { tar: number; pip: number; pipExit?: number; installed: string }[] = [];
   const coldB: StagingResult[] = [];
   const byHandB: ByHandRun[] = [];
   const byHandBCompiled: ByHandRun[] = [];
@@ -419,7 +419,7 @@ async function main(): Promise<void> {
         `${round} by hand`,
         (a) => byHandStaging(join(run, a.fresh(`by-hand-${i}`)), runtime.tarball, { pip }),
       );
-      byHand.push({ tar: r.tarMs, pip: r.pipMs, installed: r.installed });
+      byHand.push({ tar: r.tarMs, pip: r.pipMs, pipExit: r.pipExitMs, installed: r.installed });
     }
     if (noBytecode && bpNoBytecode) {
       progress(`${round}: without bytecode: cold staging, by hand, by hand + compiler`);
@@ -641,14 +641,31 @@ async function main(): Promise<void> {
       median: summarize(supply).median - (summarize(ours).median + summarize(pipTimes).median),
     });
     const marks = cold.map((r) => supplyMarks(r.supply));
+    const fromLog = marks.map((m) =>
+      s(m.exit - (m.pipStep! - m.installing!) - (m.pipDone! - m.pipStep!))
+    );
     add({
       group: "overhead",
       name: "  from the supply log: supply - runtime step - pip step",
       unit: "s",
-      values: marks.map((m) =>
-        s(m.exit - (m.pipStep! - m.installing!) - (m.pipDone! - m.pipStep!))
-      ),
+      values: fromLog,
     });
+    // The log's pip step ends at pip's last line; pip's exit after it is pip's, not ours.
+    const pipExits = byHand.map((r) => r.pipExit);
+    if (pipExits.every((v) => v !== undefined)) {
+      add({
+        group: "overhead",
+        name: "  by hand: pip's 'Successfully installed' -> exit",
+        unit: "s",
+        values: pipExits.map((v) => s(v!)),
+      });
+      add({
+        group: "overhead",
+        name: "  from the supply log, less pip's exit by hand, per round",
+        unit: "s",
+        values: fromLog.map((v, i) => v - s(pipExits[i]!)),
+      });
+    }
     results.overhead = { tar, pip: pipTimes, perRound, installed: byHand[0].installed };
   }
 
