@@ -85,6 +85,21 @@ async function listing(root: string, skip: (rel: string) => boolean): Promise<st
 
 const runtime = await pythonRuntime("3.11");
 
+/**
+ * Run `test` with the test runtime unpacked into `<work>/python` (a temp dir
+ * removed afterwards) and the environment to run its python with.
+ */
+async function withRuntime(
+  test: (r: { work: string; py: string; env: Record<string, string> }) => Promise<void>,
+): Promise<void> {
+  const work = await Deno.makeTempDir({ prefix: "bytecode_test_" });
+  try {
+    await test({ work, ...await unpackRuntime(work) });
+  } finally {
+    await Deno.remove(work, { recursive: true });
+  }
+}
+
 /** The test runtime unpacked into `<work>/python`, and the environment to run its python with. */
 async function unpackRuntime(work: string): Promise<{ py: string; env: Record<string, string> }> {
   const py = join(work, "python");
@@ -97,10 +112,8 @@ async function unpackRuntime(work: string): Promise<{ py: string; env: Record<st
 Deno.test(
   "a runtime without bytecode gets pip's imports compiled, and nothing else changes",
   { ignore: runtime === undefined },
-  async () => {
-    const work = await Deno.makeTempDir({ prefix: "bytecode_test_" });
-    try {
-      const { py, env } = await unpackRuntime(work);
+  () =>
+    withRuntime(async ({ py, env }) => {
       // With bytecode shipped (the test runtimes have it): nothing to do.
       assert.equal(compileBytecodeBehindPip(py, { version: runtime!.version, env }), undefined);
 
@@ -140,10 +153,7 @@ Deno.test(
         clearEnv: true,
       }).output();
       assert.ok(pip.success, new TextDecoder().decode(pip.stderr));
-    } finally {
-      await Deno.remove(work, { recursive: true });
-    }
-  },
+    }),
 );
 
 /**
@@ -180,10 +190,8 @@ async function writeDist(
 Deno.test(
   "compileInstalledBesidePip: what pip installs meanwhile gets pip's .pyc and RECORD rows",
   { ignore: runtime === undefined },
-  async () => {
-    const work = await Deno.makeTempDir({ prefix: "bytecode_test_" });
-    try {
-      const { py, env } = await unpackRuntime(work);
+  () =>
+    withRuntime(async ({ work, py, env }) => {
       const sp = join(stdlibDir(py, runtime!.version), "site-packages");
       const tag = `cpython-${runtime!.version.split(".").slice(0, 2).join("")}`;
       // Installed before the compiler starts: left alone.
@@ -237,19 +245,14 @@ Deno.test(
       const lateRecord = await Deno.readTextFile(join(sp, "late-1.0.dist-info", "RECORD"));
       assert.ok(lateRecord.includes(`late/__pycache__/m8.${tag}.pyc,,\r\n`), lateRecord);
       assert.ok(lateRecord.includes("late-1.0.dist-info/INSTALLER,sha256=y,4\r\n"), lateRecord);
-    } finally {
-      await Deno.remove(work, { recursive: true });
-    }
-  },
+    }),
 );
 
 Deno.test(
   "compileInstalledBesidePip: a compiler that does not finish in time is killed, staging goes on",
   { ignore: runtime === undefined },
-  async () => {
-    const work = await Deno.makeTempDir({ prefix: "bytecode_test_" });
-    try {
-      const { py, env } = await unpackRuntime(work);
+  () =>
+    withRuntime(async ({ py, env }) => {
       const sp = join(stdlibDir(py, runtime!.version), "site-packages");
       const compiler = compileInstalledBesidePip(py, { libDirs: [sp], env });
       assert.ok(compiler);
@@ -269,8 +272,5 @@ Deno.test(
       const other = compileInstalledBesidePip(py, { libDirs: [sp], env });
       await Deno.remove(join(sp, "stuck-1.0.dist-info"), { recursive: true });
       await other!.abort();
-    } finally {
-      await Deno.remove(work, { recursive: true });
-    }
-  },
+    }),
 );

@@ -153,10 +153,11 @@ export async function lookUp(
  * versions, so that their records' digests still match. Pure.
  */
 export function listingLine(e: TreeEntry): string | undefined {
-  const segments = e.path.split("/");
-  if (segments.slice(0, -1).includes(RECORD_FILE)) return undefined;
-  if (e.type === "f" && `/${e.path}`.includes("/__pycache__/")) return `p ${e.size} ${e.path}`;
-  const name = segments[segments.length - 1];
+  // Called for every entry of the tree: string searches, no arrays.
+  const slashed = `/${e.path}`;
+  if (slashed.includes(`/${RECORD_FILE}/`)) return undefined;
+  if (e.type === "f" && slashed.includes("/__pycache__/")) return `p ${e.size} ${e.path}`;
+  const name = e.path.slice(e.path.lastIndexOf("/") + 1);
   if (name === "__pycache__" || name === RECORD_FILE) return undefined;
   if (e.type === "f") return `f ${e.size} ${e.path}`;
   if (e.type === "l") return `l ${e.path} ${e.target}`;

@@ -4,6 +4,7 @@
  * whether a version satisfies a specifier set. Pure.
  * @module
  */
+import { byCodeUnit } from "../compare.ts";
 
 /** A pre-release label after normalisation (`alpha` -> `a`, `c`/`pre`/`preview` -> `rc`). */
 export type PreLabel = "a" | "b" | "rc";
@@ -148,7 +149,7 @@ export function compareVersions(a: string, b: string): number {
   if (pa !== undefined && pb !== undefined) return compareParsed(pa, pb);
   if (pa !== undefined) return 1;
   if (pb !== undefined) return -1;
-  return a === b ? 0 : a < b ? -1 : 1;
+  return byCodeUnit(a, b);
 }
 
 /** A specifier operator of PEP 440. */

@@ -15,6 +15,7 @@ import {
   specifiersContain,
   type SpecifierSet,
 } from "./pep440.ts";
+import { byCodeUnit } from "../compare.ts";
 
 /** The request is not a version or a version range (e.g. `abc`, `^3.12`). */
 export class ImproperConstraint extends Error {
@@ -52,7 +53,7 @@ export function normalizeRequest(raw: string): string {
 
 /** Compare two manifest versions in PEP 440 order (then as text, for a stable sort). */
 export function compareVersions(a: string, b: string): number {
-  return comparePep440(a, b) || (a < b ? -1 : a > b ? 1 : 0);
+  return comparePep440(a, b) || byCodeUnit(a, b);
 }
 
 // A bare line with npm/CF wildcards: `3`, `3.11`, `3.x`, `3.11.x`, `3.11.*`, `3.x.x`, `*`.

@@ -14,6 +14,7 @@ import {
   type CdxHash,
   cyclonedxDocument,
 } from "../../lib/sbom.ts";
+import { byCodeUnit } from "../../lib/compare.ts";
 
 /** An npm package of the module graph (`deno info --json` `npmPackages` values). */
 export interface NpmPackage {
@@ -57,7 +58,7 @@ export function buildpackSbom(options: {
   dependencies: Dependency[];
 }): CdxDocument {
   const npm = Object.entries(options.npm)
-    .sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)
+    .sort(([a], [b]) => byCodeUnit(a, b))
     .map(([key, pkg]): CdxComponent => {
       const hash = integrityHash(options.lockIntegrity[key] ?? "");
       return {

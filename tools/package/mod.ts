@@ -33,6 +33,7 @@ import { bundledEntry, bundleDependencies, defaultDownloadCache } from "./depend
 import { buildpackSbom, lockIntegrity, npmGraph } from "./buildpack_sbom.ts";
 import { compileBuildpack } from "./compile.ts";
 import { EXEC_MODE, FILE_MODE, ZipWriter } from "./zip.ts";
+import { byCodeUnit } from "../../lib/compare.ts";
 
 /** The repo this packager belongs to. */
 export const REPO: string = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
@@ -203,7 +204,7 @@ export async function packageBuildpack(
     ];
     // One entry per name (a generated VERSION replaces the file), sorted bytewise.
     const byName = new Map(entries.map((e) => [e.name, e]));
-    const names = [...byName.keys()].sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
+    const names = [...byName.keys()].sort(byCodeUnit);
     const partial = `${out}.partial`;
     const zip = await ZipWriter.create(partial, epoch);
     try {
