@@ -25,6 +25,7 @@ import {
   type AppPackagesContext,
   type AppPackagesResult,
   installAppPackages,
+  pipEnvironment,
   planAppPackages,
 } from "../lib/python/app_packages.ts";
 import { writeLaunchFiles } from "../lib/stage/launch_files.ts";
@@ -83,6 +84,7 @@ export async function supply(args: string[], log: Logger): Promise<number> {
       installer,
       log,
       clean: cleanInstall(log),
+      pythonEnv: () => pipEnvironment(packagesCtx),
     }).finally(() => installer.close()));
   const packages = await timed(steps, "packages", () =>
     installAppPackages(packagesCtx, {

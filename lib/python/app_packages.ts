@@ -25,7 +25,6 @@ import { preparePip } from "./pip_version.ts";
 import { installBuildBackends } from "./build_backends.ts";
 import { downloadNltkData } from "./nltk.ts";
 import { installPackages, type PackagesAction } from "./packages.ts";
-import { compileBytecodeBehindPip } from "./bytecode.ts";
 import type { RuntimeResult } from "./runtime.ts";
 import { describePackageChanges, installedVersions, sitePackagesDir } from "./site_packages.ts";
 
@@ -90,6 +89,21 @@ export interface AppPackagesResult {
 }
 
 /**
+ * The environment pip gets: the staging's (earlier buildpacks' env/ files
+ * included, hostile variables not) with the runtime's paths. Read once the
+ * runtime is in place (its include dirs go into CPATH).
+ */
+export function pipEnvironment(
+  ctx: AppPackagesContext,
+  hostEnv: Record<string, string> = Deno.env.toObject(),
+): Record<string, string> {
+  return pythonEnv(stagingEnv(ctx.depsDir, hostEnv), {
+    cacheDir: ctx.cacheDir,
+    depsIdxDir: ctx.depsIdxDir,
+  });
+}
+
+/**
  * pip (BP_PIP_VERSION), the app's packages (build backends first for
  * vendored sdists) and NLTK corpora.
  */
@@ -113,21 +127,13 @@ export async function installAppPackages(
       pythonDir: join(ctx.depsIdxDir, "python"),
       depsIdxDir: ctx.depsIdxDir,
       buildDir: ctx.buildDir,
-      env: pythonEnv(stagingEnv(ctx.depsDir, hostEnv), {
-        cacheDir: ctx.cacheDir,
-        depsIdxDir: ctx.depsIdxDir,
-      }),
+      env: pipEnvironment(ctx, hostEnv),
       log: ctx.log,
       scratchDir,
       pythonVersion: options.pythonVersion,
     };
     const deps = { manifest: options.manifest, stack: ctx.stack, installer, scratchDir };
-    // A runtime shipped without bytecode (as the official tarballs are) gets what pip
-    // imports compiled beside pip instead of by pip; one stat when it has bytecode.
-    const bytecode = compileBytecodeBehindPip(pip.pythonDir, {
-      version: options.pythonVersion,
-      env: pip.env,
-    });
+    const { bytecode } = options.runtime;
     await preparePip(hostEnv.BP_PIP_VERSION, { ...deps, pip });
     const plan = await lockedPipfile(options.plan, {
       ...deps,

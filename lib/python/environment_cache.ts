@@ -246,10 +246,19 @@ export interface PreSave {
   base?: { listing: string; tree: TreeSummary };
 }
 
-/** Begin the next staging's copy of `pythonDir` ({@link PreSave}). */
-export function beginSave(cacheDir: string, pythonDir: string): PreSave {
+/**
+ * Begin the next staging's copy of `pythonDir` ({@link PreSave}), once
+ * `options.after` has settled when given (on two CPUs, a copy beside pip and
+ * the bytecode compiler would take CPU from both).
+ */
+export function beginSave(
+  cacheDir: string,
+  pythonDir: string,
+  options: { after?: Promise<unknown> } = {},
+): PreSave {
   const tmp = join(cacheDir, `${ENV_DIR}.tmp-${crypto.randomUUID().slice(0, 8)}`);
-  const ready = copyTree(pythonDir, tmp, { hardlink: true })
+  const ready = Promise.resolve(options.after).catch(() => {})
+    .then(() => copyTree(pythonDir, tmp, { hardlink: true }))
     .then(() => listTree(tmp))
     .catch(async () => {
       await Deno.remove(tmp, { recursive: true }).catch(() => {});

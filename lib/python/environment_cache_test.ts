@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
+  beginSave,
   type CacheKey,
   discard,
   lookUp,
@@ -260,6 +261,39 @@ Deno.test("a tree changed after the copy began is brought in step by the save", 
         await linkedFiles(python),
         `${what}: every file and symlink of the cache is a hard link of the tree's`,
       );
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  }
+});
+
+Deno.test("a copy begun after a job starts once it settles and holds what the job wrote", async () => {
+  for (const outcome of ["resolves", "rejects"] as const) {
+    const root = await Deno.makeTempDir({ prefix: "env-cache-" });
+    try {
+      const cache = join(root, "cache");
+      const python = join(root, "deps", "python");
+      await fakeRuntime(python);
+      await Deno.mkdir(cache);
+      const job = Promise.withResolvers<void>();
+      const preSave = beginSave(cache, python, { after: job.promise });
+      await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual(cacheEntries(cache), [], `${outcome}: nothing copied while the job runs`);
+      // What the job writes (the bytecode compiler's .pyc files) is in the copy.
+      const pyc = join("lib", "python3.11", "__pycache__", "os.cpython-311.pyc");
+      await Deno.mkdir(join(python, "lib", "python3.11", "__pycache__"));
+      await Deno.writeTextFile(join(python, pyc), "pyc");
+      if (outcome === "resolves") job.resolve();
+      else job.reject(new Error("compiler failed"));
+      assert.ok(await preSave.ready, `${outcome}: the copy is made`);
+      assert.equal(
+        Deno.statSync(join(preSave.tmp, pyc)).ino,
+        Deno.statSync(join(python, pyc)).ino,
+        `${outcome}: the job's file is linked into the copy`,
+      );
+      const saved = await save(cache, python, RECORD, { preSave });
+      assert.ok("tree" in saved);
+      assert.deepEqual(cacheEntries(cache), ["python-env"]);
     } finally {
       await Deno.remove(root, { recursive: true });
     }

@@ -18,6 +18,7 @@ import {
   restore,
 } from "./environment_cache.ts";
 import { installedDistributions, sitePackagesDir } from "./site_packages.ts";
+import { type BytecodeJob, compileBytecodeBehindPip } from "./bytecode.ts";
 
 /** How the runtime got into place. */
 export interface RuntimeResult {
@@ -29,6 +30,8 @@ export interface RuntimeResult {
   runtimePackages: string[];
   /** The next staging's copy, begun early (see `environment_cache.ts` `PreSave`). */
   preSave?: PreSave;
+  /** A runtime installed without bytecode: what pip imports, compiling (see `bytecode.ts`). */
+  bytecode?: BytecodeJob;
 }
 
 /** Install or reuse the runtime in `<depsIdxDir>/python`. */
@@ -43,6 +46,8 @@ export async function installRuntime(
     log: Logger;
     /** `BP_CLEAN_INSTALL`: do not reuse the cached environment this time. */
     clean?: boolean;
+    /** The environment pip will get, once the runtime is in place (for the bytecode compiler). */
+    pythonEnv: () => Record<string, string>;
   },
 ): Promise<RuntimeResult> {
   const { log, cacheDir } = options;
@@ -78,11 +83,19 @@ export async function installRuntime(
   await forget(cacheDir);
   await options.installer.install(dep, pythonDir);
   const sp = sitePackagesDir(pythonDir);
+  // A runtime shipped without bytecode (as the official tarballs are) gets what pip
+  // imports compiled beside pip instead of by pip; one stat when it has bytecode.
+  const bytecode = compileBytecodeBehindPip(pythonDir, {
+    version: dep.version,
+    env: options.pythonEnv(),
+  });
   return {
     reused: false,
     runtimePackages: sp ? installedDistributions(sp) : [],
-    // The app cache's copy of the runtime is made while pip runs; the save adds pip's part.
-    preSave: beginSave(cacheDir, pythonDir),
+    // The app cache's copy of the runtime is made while pip runs (once the compiler is
+    // done: pip and it have both CPUs until then); the save adds pip's part.
+    preSave: beginSave(cacheDir, pythonDir, { after: bytecode?.finished }),
+    ...(bytecode && { bytecode }),
   };
 }
 
