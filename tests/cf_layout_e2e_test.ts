@@ -90,17 +90,63 @@ async function editedDroplet(droplet: string, edit: (root: string) => Promise<vo
   }
 }
 
+/**
+ * `.pyc` files under the droplet's stdlib by kind (PEP 552 flags: 0
+ * timestamp, as Python writes at import; 1 unchecked-hash, as the buildpack's
+ * compiler beside pip writes them).
+ */
+async function stdlibPycKinds(droplet: string): Promise<{ timestamp: number; unchecked: number }> {
+  const root = await extractDroplet(droplet);
+  const kinds = { timestamp: 0, unchecked: 0 };
+  const walk = async (dir: string): Promise<void> => {
+    for await (const e of Deno.readDir(dir)) {
+      const path = join(dir, e.name);
+      if (e.isDirectory && e.name !== "site-packages") await walk(path);
+      if (!e.isFile || !e.name.endsWith(".pyc")) continue;
+      const flags = new DataView((await Deno.readFile(path)).buffer).getUint32(4, true);
+      if (flags === 0) kinds.timestamp++;
+      if (flags === 1) kinds.unchecked++;
+    }
+  };
+  try {
+    await walk(join(root, "deps", "0", "python", "lib", "python3.11"));
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+  return kinds;
+}
+
 Deno.test(
   "examples/flask_app runs on a CF-layout runtime, and only thanks to LD_LIBRARY_PATH",
   opts,
   async () => {
     const rt = (await cfLayoutRuntime("3.11"))!;
+    const cacheDir = await Deno.makeTempDir({ prefix: "e2e-cache-" });
     const result = await stageApp(join(REPO, "examples", "flask_app"), {
       manifest: testManifest([rt]),
+      cacheDir,
     });
     let broken: string | undefined;
     try {
       const droplet = assertStaged(result);
+      // The tarball ships no bytecode (as the official ones): what pip imports was
+      // compiled beside pip, as unchecked-hash files, and the rest by pip's imports.
+      const kinds = await stdlibPycKinds(droplet);
+      assert.ok(kinds.unchecked >= 100, `compiled beside pip: ${JSON.stringify(kinds)}`);
+      // The app cache got the tree with that bytecode (its copy began once the
+      // compiler was done): a restage reuses it as saved.
+      const again = await stageApp(join(REPO, "examples", "flask_app"), {
+        manifest: testManifest([rt]),
+        cacheDir,
+      });
+      try {
+        assertStaged(again);
+        assert.match(again.log, /Reusing the Python environment from the previous staging/);
+        assert.doesNotMatch(again.log, /damaged/);
+        assert.deepEqual(await stdlibPycKinds(again.dropletPath!), kinds, "the same bytecode");
+      } finally {
+        await cleanup(again);
+      }
       await withRunningApp(droplet, async (url, log) => {
         const hello = await get(url + "/");
         assert.equal(hello.status, 200, log());
@@ -133,6 +179,7 @@ Deno.test(
       assert.notEqual(version, rt.version, "without LD_LIBRARY_PATH it must not run as packaged");
     } finally {
       await cleanup(result);
+      await Deno.remove(cacheDir, { recursive: true });
       if (broken) await Deno.remove(join(broken, ".."), { recursive: true });
     }
   },

@@ -171,7 +171,7 @@ async function build(minor: string, cfLayout: boolean): Promise<BuiltRuntime | u
   if (!prefix) return undefined;
 
   const key = createHash("sha256")
-    .update(`${await Deno.realPath(prefix)}\0${version}\0${await builderHash()}`)
+    .update(`${await Deno.realPath(prefix)}\0${version}\0${await builderHash()}\0${cfLayout}`)
     .digest("hex").slice(0, 16);
   const kind = cfLayout ? `python-cf-${version}-` : `python-${version}-`;
   const name = `${kind}${key}`;
@@ -190,7 +190,15 @@ async function build(minor: string, cfLayout: boolean): Promise<BuiltRuntime | u
       `Building the python ${version}${cfLayout ? " CF-layout" : ""} runtime for tests ` +
         `(cached in ${final})`,
     );
-    const built = await buildPythonDependency({ prefix, version, outDir: tmp, cfLayout });
+    // The CF layout ships no bytecode either, as the official tarballs: its
+    // stagings take the buildpack's compile-beside-pip path.
+    const built = await buildPythonDependency({
+      prefix,
+      version,
+      outDir: tmp,
+      cfLayout,
+      bytecode: !cfLayout,
+    });
     await Deno.writeTextFile(
       join(tmp, "runtime.json"),
       JSON.stringify(
@@ -201,6 +209,7 @@ async function build(minor: string, cfLayout: boolean): Promise<BuiltRuntime | u
           size: built.size,
           prefix,
           cfLayout,
+          bytecode: !cfLayout,
           timings: built.timings,
           verified: built.verified,
         },
@@ -241,9 +250,10 @@ export function pythonRuntime(minor: string): Promise<BuiltRuntime | undefined> 
 
 /**
  * Like {@link pythonRuntime}, but shaped like the official Cloud Foundry
- * tarballs (`python-dep --cf-layout`): no RUNPATH, so it runs only with the
- * buildpack's `LD_LIBRARY_PATH`, and Tcl/Tk under `usr/lib/<multiarch>/`
- * when the pyenv build has `_tkinter`. Cached as `python-cf-<version>-*`.
+ * tarballs (`python-dep --cf-layout --no-bytecode`): no RUNPATH, so it runs
+ * only with the buildpack's `LD_LIBRARY_PATH`, Tcl/Tk under
+ * `usr/lib/<multiarch>/` when the pyenv build has `_tkinter`, and no `.pyc`
+ * files. Cached as `python-cf-<version>-*`.
  */
 export function cfLayoutRuntime(minor: string): Promise<BuiltRuntime | undefined> {
   return cachedBuild(minor, true);

@@ -14,6 +14,7 @@ import { manifestEntryYaml } from "./manifest_entry.ts";
 
 const USAGE =
   `Usage: deno task python-dep --prefix DIR --version V [--stack S]... --out DIR [--keep-debug] [--cf-layout]
+  [--no-bytecode]
 
   --prefix DIR   installed CPython prefix, e.g. "$(pyenv prefix 3.11.7)"
   --version V    the version it must report (bin/python3 --version), e.g. 3.11.7
@@ -23,6 +24,8 @@ const USAGE =
   --cf-layout    shape it like the official CF tarballs: no RUNPATH at all (needs the
                  buildpack's LD_LIBRARY_PATH) and _tkinter's Tcl/Tk libraries in
                  usr/lib/<multiarch>/
+  --no-bytecode  ship no .pyc files, like the official CF tarballs (the buildpack
+                 compiles what pip imports beside pip at staging)
 
 Prints the manifest entry (name, version, uri, sha256, cf_stacks, source) as YAML.
 The tar entries' mtime is $SOURCE_DATE_EPOCH (default 0).
@@ -53,6 +56,7 @@ export async function main(args: string[]): Promise<number> {
         out: { type: "string" },
         "keep-debug": { type: "boolean" },
         "cf-layout": { type: "boolean" },
+        "no-bytecode": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -81,6 +85,7 @@ export async function main(args: string[]): Promise<number> {
       stacks: values.stack,
       stripDebug: !values["keep-debug"],
       cfLayout: values["cf-layout"] ?? false,
+      bytecode: !values["no-bytecode"],
       log,
     });
     const t = built.timings;

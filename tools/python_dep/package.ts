@@ -144,6 +144,11 @@ export interface BuildOptions {
    * `usr/lib/<multiarch>/`.
    */
   cfLayout?: boolean;
+  /**
+   * Compile the standard library into unchecked-hash `.pyc` files (default
+   * true). Without, the tarball ships no bytecode, as the official ones do.
+   */
+  bytecode?: boolean;
 }
 
 const VERSION_RE = /^\d+\.\d+\.\d+((a|b|rc)\d+)?$/;
@@ -974,12 +979,18 @@ export async function buildPythonDependency(options: BuildOptions): Promise<Buil
         log.warning("No strip program (binutils): binaries keep their debug sections.");
       }
     }
-    const compiled = await timed("bytecode", () => compileBytecode(info, stageDir));
-    log.info(
-      `Compiled ${compiled.pycs} unchecked-hash .pyc files for ${compiled.sources} sources (${
-        secs("bytecode")
-      })`,
-    );
+    if (options.bytecode ?? true) {
+      const compiled = await timed("bytecode", () => compileBytecode(info, stageDir));
+      log.info(
+        `Compiled ${compiled.pycs} unchecked-hash .pyc files for ${compiled.sources} sources (${
+          secs("bytecode")
+        })`,
+      );
+    } else {
+      log.info(
+        "No bytecode compiled (--no-bytecode): the tarball ships none, like the official ones",
+      );
+    }
     const packed = await timed(
       "pack",
       () =>
