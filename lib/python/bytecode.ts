@@ -39,12 +39,15 @@ export interface CompileItem {
  * app does at its first import, as without this).
  */
 export const COMPILER = [
-  "import sys, py_compile",
+  "import importlib.util, os, sys, py_compile",
   "M = py_compile.PycInvalidationMode",
   "n = 0",
   "for line in sys.stdin:",
   "    mode, path = line.rstrip('\\n').split(' ', 1)",
   "    try:",
+  // pip got here first (it imports from the other end): compiling again is wasted CPU.
+  "        if os.path.exists(importlib.util.cache_from_source(path)):",
+  "            continue",
   "        py_compile.compile(path, doraise=True, invalidation_mode=" +
   "M.UNCHECKED_HASH if mode == 'u' else M.CHECKED_HASH)",
   "        n += 1",
