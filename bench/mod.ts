@@ -42,6 +42,7 @@ import {
 import {
   canSampleProc,
   cpuTicks,
+  fileCreationMicros,
   gnuTime,
   otherCpuSeconds,
   removeTree,
@@ -194,20 +195,33 @@ async function probe(env: Record<string, string>, cwd: string, args: string[]): 
   return kb;
 }
 
+/** A round starts once creating a file costs less than this many us (about 25-40 on a settled disk). */
+const FAST_CREATE_US = 100;
+/** How often the file-creation probe runs while it waits, ms. */
+const CREATE_PROBE_EVERY_MS = 15_000;
+
 /**
- * ext4 without a journal (this machine's) skips inodes deleted in the last
- * 60 s when it allocates new ones, at a cost in kernel time per file: when
- * the previous run's trees were removed less than that ago, wait it out.
+ * Wait (at most `maxWaitMs`) until creating a file in `parent` costs less than
+ * {@link FAST_CREATE_US} (see `fileCreationMicros`: the minutes after mass
+ * deletions); resolves to the last probe's us. Each probe's 300 files stay.
  */
-async function settleAfterDeletions(work: string): Promise<void> {
-  const mtime = (await Deno.stat(work).catch(() => undefined))?.mtime?.getTime();
-  const wait = mtime === undefined ? 0 : mtime + 65_000 - Date.now();
-  if (wait > 0 && wait <= 65_000) {
-    progress(
-      `the last run's trees were deleted ${((65_000 - wait) / 1000).toFixed(0)} s ago; ` +
-        `waiting ${(wait / 1000).toFixed(0)} s (see bench/README.md, noise control)`,
-    );
-    await new Promise((r) => setTimeout(r, wait));
+async function waitForFastFileCreation(
+  parent: string,
+  maxWaitMs: number,
+  before: string,
+): Promise<number> {
+  const deadline = Date.now() + maxWaitMs;
+  for (let first = true;; first = false) {
+    const us = fileCreationMicros(join(parent, `create-probe-${crypto.randomUUID().slice(0, 8)}`));
+    if (us < FAST_CREATE_US || Date.now() >= deadline) return us;
+    if (first) {
+      progress(
+        `creating a file costs ${us.toFixed(0)} us (recent mass deletions: ext4 without a ` +
+          `journal skips recently deleted inodes); waiting up to ${maxWaitMs / 1000} s for ` +
+          `less than ${FAST_CREATE_US} before ${before} (see bench/README.md, noise control)`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, CREATE_PROBE_EVERY_MS));
   }
 }
 
@@ -237,10 +251,10 @@ async function main(): Promise<void> {
     Deno.exit(1);
   }
   // Nothing is deleted until every measurement is taken: on ext4, files
-  // created within a minute of mass deletions cost several times more kernel
+  // created within minutes of mass deletions cost many times more kernel
   // time (the inode allocator skips recently deleted inodes), which made
-  // whichever extraction came first after a deletion look slow.
-  await settleAfterDeletions(WORK);
+  // whichever extraction came first after a deletion look slow. Each
+  // measurement waits for a settled disk (see waitForFastFileCreation).
   const run = join(WORK, `run-${new Date().toISOString().replace(/[:.]/g, "-")}`);
   await Deno.mkdir(run, { recursive: true });
   await checkFreeSpace(run, runs);
@@ -255,8 +269,11 @@ async function main(): Promise<void> {
   const load0 = (await Deno.readTextFile("/proc/loadavg")).split(" ")[0];
   const cpu0 = cpuTicks();
   const wall0 = performance.now();
+  /** us per file created, probed before each measurement. */
+  const createMicros: number[] = [];
   const measurer = new Measurer({
     waitQuiet: async (section) => {
+      createMicros.push(await waitForFastFileCreation(run, maxWaitMs, section));
       await waitForQuiet(QUIET_CPUS, maxWaitMs, (busy) =>
         progress(
           `other processes use ${busy.toFixed(2)} CPUs; waiting up to ${maxWaitMs / 1000} s ` +
@@ -942,7 +959,9 @@ async function main(): Promise<void> {
     `run (${(others / wall).toFixed(2)} of ${info.nproc} CPUs on average); during the ` +
     `${perSection.n} kept measurements: median ${perSection.median.toFixed(2)}, ` +
     `max ${perSection.max.toFixed(2)} CPUs; ${measurer.discarded} measurement(s) discarded as ` +
-    `disturbed (> ${DISTURBED_CPUS} CPUs); load average at start ${load0}`;
+    `disturbed (> ${DISTURBED_CPUS} CPUs); load average at start ${load0}; creating a file ` +
+    `before each measurement: median ${summarize(createMicros).median.toFixed(0)} us, max ` +
+    `${summarize(createMicros).max.toFixed(0)} us`;
   results.backgroundPerSection = measurer.background;
 
   const text = table(rows);

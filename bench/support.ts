@@ -312,6 +312,23 @@ export function otherCpuSeconds(
 }
 
 /**
+ * What creating a file costs here now, in us: `n` empty files created in a
+ * fresh directory `dir` (which must not exist; it is kept: deleting it would
+ * slow the next creations). ext4 without a journal skips inodes deleted in
+ * the last minutes when it allocates new ones, so after mass deletions (an
+ * earlier run's trees, a test suite) every file costs many times its usual
+ * kernel time, and a staging creates thousands.
+ */
+export function fileCreationMicros(dir: string, n = 300): number {
+  Deno.mkdirSync(dir);
+  const started = performance.now();
+  for (let i = 0; i < n; i++) {
+    Deno.openSync(`${dir}/${i}`, { write: true, createNew: true }).close();
+  }
+  return (performance.now() - started) * 1000 / n;
+}
+
+/**
  * Wait until other processes use less than `threshold` CPUs over a
  * `windowMs` window, for at most `maxWaitMs`; resolves to the last
  * window's figure (NaN without /proc).
