@@ -130,9 +130,11 @@ Deno.test(
     try {
       const droplet = assertStaged(result);
       // The tarball ships no bytecode (as the official ones): what pip imports was
-      // compiled beside pip, as unchecked-hash files, and the rest by pip's imports.
+      // compiled beside pip, as unchecked-hash files (only the buildpack's compiler
+      // writes those; how many depends on how far pip got meanwhile: 64 to ~370
+      // seen), and the rest by pip's imports.
       const kinds = await stdlibPycKinds(droplet);
-      assert.ok(kinds.unchecked >= 100, `compiled beside pip: ${JSON.stringify(kinds)}`);
+      assert.ok(kinds.unchecked > 0, `compiled beside pip: ${JSON.stringify(kinds)}`);
       // The app cache got the tree with that bytecode (its copy began once the
       // compiler was done): a restage reuses it as saved.
       const again = await stageApp(join(REPO, "examples", "flask_app"), {
