@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { cfLayoutRuntime, newestOfMinor, testManifest } from "./support/runtimes.ts";
 import { mirrorEnv } from "./support/pip_mirror.ts";
 import {
+  assertBytecode,
   assertStaged,
   cleanup,
   extractDroplet,
@@ -125,6 +126,7 @@ Deno.test(
     const result = await stageApp(join(REPO, "examples", "flask_app"), {
       manifest: testManifest([rt]),
       cacheDir,
+      env: { BP_DEBUG: "1" }, // the compilers' DEBUG lines
     });
     let broken: string | undefined;
     try {
@@ -135,6 +137,10 @@ Deno.test(
       // seen), and the rest by pip's imports.
       const kinds = await stdlibPycKinds(droplet);
       assert.ok(kinds.unchecked > 0, `compiled beside pip: ${JSON.stringify(kinds)}`);
+      assert.match(result.log, /Compiled \d+ of \d+ modules beside pip/);
+      // And the app's packages by the other compiler beside pip, as pip would have.
+      assert.match(result.log, /Compiled [1-9]\d* modules of the installed packages beside pip/);
+      await assertBytecode(droplet, ["flask", "werkzeug", "jinja2", "gunicorn"]);
       // The app cache got the tree with that bytecode (its copy began once the
       // compiler was done): a restage reuses it as saved.
       const again = await stageApp(join(REPO, "examples", "flask_app"), {

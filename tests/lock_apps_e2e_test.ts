@@ -12,9 +12,9 @@ import { pythonRuntime, testManifest } from "./support/runtimes.ts";
 import { copy, treeDigest } from "./support/files.ts";
 import { startIndexServer } from "./support/index_server.ts";
 import {
+  assertBytecode,
   assertStaged,
   cleanup,
-  dropletEntries,
   fixture,
   get,
   stageApp,
@@ -33,38 +33,6 @@ async function edit(path: string, change: (text: string) => string): Promise<voi
   const after = change(before);
   assert.notEqual(after, before, `the edit of ${path} changed nothing`);
   await Deno.writeTextFile(path, after);
-}
-
-/**
- * The droplet has bytecode for every module of `packages` (compiled beside
- * pip, which ran with --no-compile) and each one's RECORD lists it, as pip
- * with compiling leaves them.
- */
-async function assertBytecode(droplet: string, packages: string[]): Promise<void> {
-  const entries = await dropletEntries(droplet);
-  const sitePackages = "./deps/0/python/lib/python3.11/site-packages/";
-  for (const name of packages) {
-    const sources = entries.filter((e) =>
-      e.startsWith(`${sitePackages}${name}/`) && e.endsWith(".py")
-    );
-    assert.ok(sources.length > 0, `${name} is installed`);
-    for (const source of sources) {
-      const rel = source.slice(sitePackages.length);
-      const pyc = rel.replace(/([^/]+)\.py$/, "__pycache__/$1.cpython-311.pyc");
-      assert.ok(entries.includes(sitePackages + pyc), `${pyc} is in the droplet`);
-    }
-    const record = entries.find((e) =>
-      e.startsWith(sitePackages) && new RegExp(`/${name}-[^/]+\\.dist-info/RECORD$`, "i").test(e)
-    );
-    assert.ok(record, `${name}'s RECORD`);
-    const text = await new Deno.Command("tar", {
-      args: ["xzOf", droplet, record],
-      stdout: "piped",
-    }).output();
-    const rows = new TextDecoder().decode(text.stdout).split("\r\n");
-    const pyc = `${name}/__pycache__/__init__.cpython-311.pyc,,`;
-    assert.ok(rows.includes(pyc), `${record} lists ${pyc}`);
-  }
 }
 
 /** Remove docutils from the uv virtual app, as `uv remove docutils` would. */

@@ -69,9 +69,10 @@ export interface InstallPlan {
   appRequirementCopies?: { path: string; text: string }[];
   /**
    * Every run gets `--no-compile` and the buildpack compiles what pip
-   * installs beside it, on the other core (a lock: its runs install only
-   * what the lock lists, so compiling is a good part of their time). Not in
-   * the fingerprint: the installed files are the same either way.
+   * installs beside it, on the other core (pip compiles each package on its
+   * one core after unpacking it: a third of a pinned install, ~0.2 s of the
+   * Flask example's cold staging). Every plan that installs something asks;
+   * not in the fingerprint: the installed files are the same either way.
    */
   compileBesidePip?: boolean;
   /** `vendor` when the app vendors its packages: install with no index from there. */

@@ -3,6 +3,7 @@
  * end-to-end tests.
  * @module
  */
+import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { stage, type StageResult, start } from "../../tools/stage/mod.ts";
@@ -99,4 +100,36 @@ export async function extractDroplet(droplet: string): Promise<string> {
 /** Remove a staging's leftovers (work dir with the droplet). */
 export async function cleanup(result: StageResult): Promise<void> {
   await Deno.remove(result.workDir, { recursive: true }).catch(() => {});
+}
+
+/**
+ * The droplet has bytecode for every module of `packages` (compiled beside
+ * pip, which ran with --no-compile) and each one's RECORD lists it, as pip
+ * with compiling leaves them. Python 3.11 runtimes.
+ */
+export async function assertBytecode(droplet: string, packages: string[]): Promise<void> {
+  const entries = await dropletEntries(droplet);
+  const sitePackages = "./deps/0/python/lib/python3.11/site-packages/";
+  for (const name of packages) {
+    const sources = entries.filter((e) =>
+      e.startsWith(`${sitePackages}${name}/`) && e.endsWith(".py")
+    );
+    assert.ok(sources.length > 0, `${name} is installed`);
+    for (const source of sources) {
+      const rel = source.slice(sitePackages.length);
+      const pyc = rel.replace(/([^/]+)\.py$/, "__pycache__/$1.cpython-311.pyc");
+      assert.ok(entries.includes(sitePackages + pyc), `${pyc} is in the droplet`);
+    }
+    const record = entries.find((e) =>
+      e.startsWith(sitePackages) && new RegExp(`/${name}-[^/]+\\.dist-info/RECORD$`, "i").test(e)
+    );
+    assert.ok(record, `${name}'s RECORD`);
+    const text = await new Deno.Command("tar", {
+      args: ["xzOf", droplet, record],
+      stdout: "piped",
+    }).output();
+    const rows = new TextDecoder().decode(text.stdout).split("\r\n");
+    const pyc = `${name}/__pycache__/__init__.cpython-311.pyc,,`;
+    assert.ok(rows.includes(pyc), `${record} lists ${pyc}`);
+  }
 }

@@ -16,5 +16,6 @@ export async function projectPlan(buildDir: string, file: string): Promise<Insta
     hasRequirements: true,
     installs: [{ targets: ["."], flags: [] }],
     roots: ["."],
+    compileBesidePip: true,
   };
 }

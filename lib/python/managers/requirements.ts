@@ -22,5 +22,6 @@ export async function requirementsPlan(buildDir: string): Promise<InstallPlan> {
       path: normalize(join("app", path)),
       text,
     })),
+    compileBesidePip: true,
   };
 }
