@@ -8,11 +8,12 @@
  */
 import { join } from "node:path";
 import { extractArchive } from "../lib/deps/extract.ts";
-import { compileBytecodeBehindPip } from "../lib/python/bytecode.ts";
+import { compileBytecodeBehindPip, compileInstalledBesidePip } from "../lib/python/bytecode.ts";
 import type { BuiltRuntime } from "../tests/support/runtimes.ts";
 import { packTarball } from "../tools/python_dep/package.ts";
 import { fileUri } from "../tools/python_dep/manifest_entry.ts";
 import {
+  compilerTimeoutMs,
   compilesBesidePip,
   installArgs,
   installFresh,
@@ -22,7 +23,7 @@ import {
 } from "../lib/python/pip.ts";
 import { lockedPlan } from "../lib/python/managers/locked_plan.ts";
 import type { LockedInstall } from "../lib/python/managers/locked.ts";
-import { normalizeName } from "../lib/python/site_packages.ts";
+import { normalizeName, sitePackagesDir } from "../lib/python/site_packages.ts";
 import { Logger, MemorySink } from "../lib/log.ts";
 import { stagingEnv as depsStagingEnv } from "../lib/stage/staging_env.ts";
 import { freshStaging, stagingEnv } from "./staging.ts";
@@ -38,7 +39,10 @@ export interface ByHandRun {
   compiled?: number;
   /** pip's `Successfully installed` line (to check it did the same work). */
   installed: string;
-  /** From that line's arrival to pip's exit, ms (pip's own tail, which supply's log counts). */
+  /**
+   * From that line's arrival to pip's exit, ms (pip's own tail, which
+   * supply's log counts); with `compileInstalled`, to the compiler's end.
+   */
   pipExitMs?: number;
 }
 
@@ -66,6 +70,11 @@ export interface ByHandOptions {
    * version, for its stdlib dir).
    */
   compile?: { version: string };
+  /**
+   * pip as supply runs it: `--no-compile`, with `bytecode.ts`'s compiler of
+   * the installed packages beside it; `pipMs` then lasts until it is done.
+   */
+  compileInstalled?: boolean;
 }
 
 /**
@@ -108,23 +117,36 @@ export async function byHandStaging(
     `--src=${join(depsIdxDir, "src")}`,
     "--no-warn-script-location",
     ...(options.pipArgs ?? []),
+    ...(options.compileInstalled ? ["--no-compile"] : []),
   ];
+  const sitePackages = sitePackagesDir(pythonDir);
+  if (options.compileInstalled && !sitePackages) throw new Error(`${tarball}: no site-packages`);
   await sync();
   started = performance.now();
   const job = options.compile
     ? compileBytecodeBehindPip(pythonDir, { version: options.compile.version, env })
     : undefined;
   if (options.compile && !job) throw new Error(`${tarball} has bytecode: nothing to compile`);
+  const installed = options.compileInstalled
+    ? compileInstalledBesidePip(pythonDir, { libDirs: [sitePackages!], env })
+    : undefined;
+  if (options.compileInstalled && !installed) throw new Error("the compiler did not start");
   const r = await runTimed(join(pythonDir, "bin", "python3"), args, { env, cwd: dirs.buildDir });
+  const pipExitedMs = performance.now() - started;
+  if (installed) {
+    const done = await installed.finish(compilerTimeoutMs(pipExitedMs));
+    if (!done.complete) throw new Error("the compiler beside pip did not finish");
+  }
   const pipMs = performance.now() - started;
   const compiled = job ? (await job.finished).compiled : undefined;
   const pipAndCompileMs = job ? performance.now() - started : undefined;
   if (r.code !== 0) {
     throw new Error(`pip by hand failed (${r.code}):\n${r.lines.map((l) => l.text).join("\n")}`);
   }
-  const installed = r.lines.find((l) => l.text.startsWith("Successfully installed"))?.text ?? "";
-  const pipExitMs = tailAfterLine(r, "Successfully installed");
-  return { tarMs, pipMs, pipAndCompileMs, compiled, installed, pipExitMs };
+  const line = r.lines.find((l) => l.text.startsWith("Successfully installed"))?.text ?? "";
+  const tail = tailAfterLine(r, "Successfully installed");
+  const pipExitMs = tail === undefined ? undefined : tail + (pipMs - pipExitedMs);
+  return { tarMs, pipMs, pipAndCompileMs, compiled, installed: line, pipExitMs };
 }
 
 /** One install of a lock the buildpack's way, ms. */
