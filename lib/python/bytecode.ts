@@ -208,8 +208,15 @@ export function compileBytecodeBehindPip(
  * left and prints how many files it compiled.
  */
 export const INSTALLED_COMPILER = [
-  "import compileall, csv, importlib.util, os, select, stat, sys, time, warnings",
-  "warnings.filterwarnings('ignore')",
+  // Only what is built in or frozen until pip installs something: with a runtime without
+  // bytecode, pip and the other compiler have both CPUs busy compiling until then.
+  "import os, select, stat, sys, time",
+  "compileall = csv = importlib = None",
+  "def load():",
+  "    global compileall, csv, importlib",
+  "    if csv is None:",
+  "        import compileall, csv, importlib.util, warnings",
+  "        warnings.filterwarnings('ignore')",
   "dirs = [os.path.normpath(d) for d in sys.argv[1:]]",
   "def key(p):",
   "    s = os.stat(p)",
@@ -230,6 +237,7 @@ export const INSTALLED_COMPILER = [
   "                    pass",
   "    return out",
   "def read_rows(p):",
+  "    load()",
   "    with open(p, newline='', encoding='utf-8') as f:",
   "        return [tuple((list(r) + ['', ''])[:3]) for r in csv.reader(f) if r]",
   "seen = {p: k for p, (d, k) in records().items()}",
@@ -253,6 +261,7 @@ export const INSTALLED_COMPILER = [
   "                todo.append(path)",
   "        dists[p] = {'d': d, 'todo': todo, 'ok': []}",
   "def compile_one(path):",
+  "    load()",
   "    try:",
   "        return compileall.compile_file(path, force=True, quiet=2)",
   "    except Exception:",
@@ -301,6 +310,8 @@ export const INSTALLED_COMPILER = [
   "    cpus = len(os.sched_getaffinity(0))",
   "except Exception:",
   "    cpus = 1",
+  "if rest:",
+  "    load()  # once, before the children fork",
   "n = max(1, min(cpus, 4, len(rest)))",
   "shares = [rest[k::n] for k in range(n)]",
   "children = []",
