@@ -1,11 +1,12 @@
 /**
  * Bytecode for runtimes shipped without it. The official runtime tarballs
  * carry no `__pycache__`: the first `python -m pip` of every staging then
- * compiles the ~400 modules pip imports (stdlib and pip's own) as it goes,
- * about 1.1-1.6 s of a 1.5 s pip run. Started as pip starts, a second
- * process compiles the same files from the other end of pip's import order
- * ({@link PIP_IMPORTS}), so the two meet about halfway and pip finds the rest
- * compiled.
+ * compiles the ~560 files pip imports (stdlib and pip's own) as it goes,
+ * about 1.1-1.6 s of a 1.5 s pip run. Started as soon as the runtime is
+ * extracted, a second process compiles the same files from the other end of
+ * pip's import order ({@link PIP_IMPORTS}), skipping those pip has compiled
+ * by the time it gets there, so the two meet about halfway and pip finds the
+ * rest compiled.
  *
  * It never changes what gets installed: the stdlib's `.pyc` files are
  * written as `unchecked-hash` (valid whatever the mtimes; pip never touches
@@ -14,7 +15,7 @@
  * both Python and this compiler write each `.pyc` atomically (a temp file
  * renamed), so whichever writes last leaves a valid file.
  *
- * Also the installed packages' bytecode for a lock's pip runs
+ * Also the installed packages' bytecode for every install plan's pip runs
  * ({@link compileInstalledBesidePip}): pip runs with `--no-compile` and a
  * second process compiles each distribution once pip has written it, then
  * what is left on every CPU once pip is done, so that compiling, a third of
@@ -35,8 +36,9 @@ export interface CompileItem {
 
 /**
  * The compiler, run as `python -c`: reads `<mode> <path>` lines on stdin and
- * compiles each, skipping what fails (pip then compiles it itself, or the
- * app does at its first import, as without this).
+ * compiles each, skipping what already has a `.pyc` (pip's, or its own
+ * imports') and what fails (pip then compiles it itself, or the app does at
+ * its first import, as without this).
  */
 export const COMPILER = [
   "import importlib.util, os, sys, py_compile",
