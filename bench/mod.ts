@@ -989,13 +989,14 @@ async function main(): Promise<void> {
   const wall = s(performance.now() - wall0);
   const others = otherCpuSeconds(cpu0, cpuTicks());
   const perSection = summarize(measurer.background.map((b) => b.cpus));
+  const creating = summarize(createMicros);
   const load = `other processes used ${others.toFixed(1)} CPU-s during the ${wall.toFixed(0)} s ` +
     `run (${(others / wall).toFixed(2)} of ${info.nproc} CPUs on average); during the ` +
     `${perSection.n} kept measurements: median ${perSection.median.toFixed(2)}, ` +
     `max ${perSection.max.toFixed(2)} CPUs; ${measurer.discarded} measurement(s) discarded as ` +
     `disturbed (> ${DISTURBED_CPUS} CPUs); load average at start ${load0}; creating a file ` +
-    `before each measurement: median ${summarize(createMicros).median.toFixed(0)} us, max ` +
-    `${summarize(createMicros).max.toFixed(0)} us`;
+    `before each measurement: median ${creating.median.toFixed(0)} us, max ` +
+    `${creating.max.toFixed(0)} us`;
   results.backgroundPerSection = measurer.background;
 
   const text = table(rows);
