@@ -223,8 +223,8 @@ export async function lockStaging(
     log: new Logger(sink, { debug: true }),
     scratchDir,
   };
-  // As runInstalls builds them (with --no-compile when the plan compiles beside pip).
-  const noCompile = compilesBesidePip(ctx, plan);
+  // As runInstalls builds them (with --no-compile when pip's compiling is done beside it).
+  const noCompile = compilesBesidePip(ctx);
   const commands = plan.installs.map((i) =>
     ["python", "-m", "pip", ...installArgs(ctx, plan, i, { noCompile })].join(" ")
   );

@@ -67,14 +67,6 @@ export interface InstallPlan {
    * keep working), used instead of them when the app is vendored.
    */
   appRequirementCopies?: { path: string; text: string }[];
-  /**
-   * Every run gets `--no-compile` and the buildpack compiles what pip
-   * installs beside it, on the other core (pip compiles each package on its
-   * one core after unpacking it: a third of a pinned install, ~0.2 s of the
-   * Flask example's cold staging). Every plan that installs something asks;
-   * not in the fingerprint: the installed files are the same either way.
-   */
-  compileBesidePip?: boolean;
   /** `vendor` when the app vendors its packages: install with no index from there. */
   vendor?: string;
   /** vendor/ holds source distributions: build backends come from the manifest first. */

@@ -156,21 +156,3 @@ Deno.test("planInstall: a Pipfile without lock is an error, unless setup.py says
     await Deno.remove(dir, { recursive: true });
   }
 });
-
-Deno.test("planInstall: every plan that installs something has pip's compiling done beside it", async () => {
-  const apps: [string, Record<string, string>][] = [
-    ["requirements", { "requirements.txt": "flask\n" }],
-    ["project", { "setup.py": "" }],
-  ];
-  for (const [manager, files] of apps) {
-    const dir = await appDir(files);
-    try {
-      const plan = await planInstall(dir);
-      assert.equal(plan.manager, manager);
-      assert.equal(plan.compileBesidePip, true, manager);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
-  }
-  // (Locks: locked_plan_test.ts.)
-});

@@ -75,7 +75,6 @@ const LOCK_PLAN: InstallPlan = {
     requirements: { path: "locked/hashed.txt", scratch: true },
     flags: ["--require-hashes", "--no-deps"],
   }],
-  compileBesidePip: true,
 };
 
 Deno.test("installArgs: --no-compile only when the buildpack compiles beside pip", () => {
@@ -97,11 +96,11 @@ Deno.test("installArgs: --no-compile only when the buildpack compiles beside pip
 const runtime = await pythonRuntime("3.11");
 
 Deno.test(
-  "startCompiler: only for plans that ask, and never against pip's own setting",
+  "startCompiler: for every install, but never against pip's own setting",
   { ignore: runtime === undefined },
   async () => {
     // Without a runtime there is no site-packages: no compiler (pip compiles).
-    assert.equal(startCompiler(CTX, LOCK_PLAN), undefined);
+    assert.equal(startCompiler(CTX), undefined);
     const work = await Deno.makeTempDir({ prefix: "pip_test_" });
     try {
       const pythonDir = join(work, "python");
@@ -111,14 +110,13 @@ Deno.test(
       }).output();
       assert.ok(tar.success);
       const ctx = { ...CTX, pythonDir, env: { LD_LIBRARY_PATH: join(pythonDir, "lib") } };
-      assert.equal(startCompiler(ctx, { ...LOCK_PLAN, compileBesidePip: undefined }), undefined);
       for (const name of ["PIP_NO_COMPILE", "PIP_COMPILE"]) {
         assert.equal(
-          startCompiler({ ...ctx, env: { ...ctx.env, [name]: "0" } }, LOCK_PLAN),
+          startCompiler({ ...ctx, env: { ...ctx.env, [name]: "0" } }),
           undefined,
         );
       }
-      const compiler = startCompiler(ctx, LOCK_PLAN);
+      const compiler = startCompiler(ctx);
       assert.ok(compiler, "no compiler for a lock plan");
       const done = await compiler.finish(30_000);
       assert.deepEqual({ compiled: done.compiled, complete: done.complete }, {

@@ -158,7 +158,6 @@ export function lockedPlan(
     installs,
     files,
     lockedNames: [...new Set(names)].sort(),
-    compileBesidePip: true,
     notes: [...locked.notes, ...notes],
   };
 }

@@ -75,8 +75,6 @@ Deno.test("lockedPlan: hashed run with --require-hashes --no-deps, then the rest
     { path: "locked/project.txt", text: "-e .\n" },
   ]);
   assert.deepEqual(plan.lockedNames, ["flask", "greeting", "lib", "my-app"]);
-  // pip resolves nothing: compiling is much of its time, done beside it instead.
-  assert.equal(plan.compileBesidePip, true);
   assert.deepEqual(plan.localPaths, ["./packages/greeting", "."]);
   assert.ok(plan.notes?.includes("left out: colorama (sys_platform == 'win32')"));
   assert.ok(

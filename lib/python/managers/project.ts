@@ -16,6 +16,5 @@ export async function projectPlan(buildDir: string, file: string): Promise<Insta
     hasRequirements: true,
     installs: [{ targets: ["."], flags: [] }],
     roots: ["."],
-    compileBesidePip: true,
   };
 }

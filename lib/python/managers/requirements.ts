@@ -22,6 +22,5 @@ export async function requirementsPlan(buildDir: string): Promise<InstallPlan> {
       path: normalize(join("app", path)),
       text,
     })),
-    compileBesidePip: true,
   };
 }
