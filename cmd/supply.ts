@@ -41,6 +41,7 @@ import { installedDistributions, sitePackagesDir } from "../lib/python/site_pack
 import { markStagingStart, seconds } from "../lib/stage/timer.ts";
 import { previousBuildpackVersion } from "../lib/stage/metadata.ts";
 import { dependenciesFor } from "../lib/manifest.ts";
+import { bytecodeArchiveFor } from "../lib/python/bytecode_archive.ts";
 import { usesConda } from "../lib/conda/uses_conda.ts";
 import { writeStagingSbom } from "../lib/sbom.ts";
 
@@ -85,6 +86,7 @@ export async function supply(args: string[], log: Logger): Promise<number> {
       log,
       clean: cleanInstall(log),
       pythonEnv: () => pipEnvironment(packagesCtx),
+      bytecodeArchive: bytecodeArchiveFor(manifest, python, ctx.stack),
     }).finally(() => installer.close()));
   const packages = await timed(steps, "packages", () =>
     installAppPackages(packagesCtx, {

@@ -43,6 +43,11 @@ export interface Dependency {
   sourceSha256?: string;
   /** Cached buildpacks: `dependencies/<md5 of uri>/<basename>`, relative to the buildpack root. */
   file?: string;
+  /**
+   * `python-bytecode` entries (made by the packager for cached zips): the
+   * sha256 of the runtime tarball whose sources the bytecode was compiled from.
+   */
+  runtimeSha256?: string;
 }
 
 /** A `default_versions:` entry: the version (or range) used when the app asks for none. */
@@ -230,6 +235,8 @@ class Reader {
       if (sourceSha256 !== undefined) dependency.sourceSha256 = sourceSha256.toLowerCase();
       const file = this.optionalString(entry, "file", { where });
       if (file !== undefined) dependency.file = file;
+      const runtimeSha256 = this.optionalString(entry, "runtime_sha256", sha);
+      if (runtimeSha256 !== undefined) dependency.runtimeSha256 = runtimeSha256.toLowerCase();
       return dependency;
     });
   }

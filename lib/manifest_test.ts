@@ -144,6 +144,10 @@ Deno.test("parseManifest errors name the file and the field", () => {
       dep(uri + `  sha256: ${SHA_A}\n  source_sha256: ${"g".repeat(64)}\n`),
       /dependencies\[0\] \(python 3\.11\.9\) has an invalid source_sha256/,
     ],
+    [
+      dep(uri + `  sha256: ${SHA_A}\n  runtime_sha256: abc\n`),
+      /dependencies\[0\] \(python 3\.11\.9\) has an invalid runtime_sha256 "abc"; expected 64 hex digits/,
+    ],
     [dep(`  sha256: ${SHA_A}\n`), /dependencies\[0\] \(python 3\.11\.9\) has no uri/],
     [
       dep(uri + `  sha256: ${SHA_A}\n  cf_stacks: cflinuxfs4\n`),

@@ -75,6 +75,12 @@ export class DependencyInstaller {
     this.#used.add(dep.uri);
   }
 
+  /** Whether this (cached) buildpack carries the dependency's file. */
+  async isBundled(dep: Dependency): Promise<boolean> {
+    const { bundledPath } = await import("./bundled_path.ts");
+    return await pathExists(bundledPath(this.#opts.root, dep));
+  }
+
   /** A verified local copy of the dependency's file (logs `Copy [...]` or `Download [...]`). */
   async fetch(dep: Dependency): Promise<string> {
     const { path, verified } = await this.#locate(dep);

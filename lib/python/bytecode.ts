@@ -38,11 +38,14 @@ export interface CompileItem {
  * The compiler, run as `python -c`: reads `<mode> <path>` lines on stdin and
  * compiles each, skipping what already has a `.pyc` (pip's, or its own
  * imports') and what fails (pip then compiles it itself, or the app does at
- * its first import, as without this).
+ * its first import, as without this). With an argument, the root the
+ * recorded source names are relative to (the packager's: no path of the
+ * build machine in the `.pyc`; Python puts the real path in at import).
  */
 export const COMPILER = [
   "import importlib.util, os, sys, py_compile",
   "M = py_compile.PycInvalidationMode",
+  "root = sys.argv[1] if len(sys.argv) > 1 else None",
   "n = 0",
   "for line in sys.stdin:",
   "    mode, path = line.rstrip('\\n').split(' ', 1)",
@@ -51,7 +54,8 @@ export const COMPILER = [
   "        if os.path.exists(importlib.util.cache_from_source(path)):",
   "            continue",
   "        py_compile.compile(path, doraise=True, invalidation_mode=" +
-  "M.UNCHECKED_HASH if mode == 'u' else M.CHECKED_HASH)",
+  "M.UNCHECKED_HASH if mode == 'u' else M.CHECKED_HASH, " +
+  "dfile=os.path.relpath(path, root) if root else None)",
   "        n += 1",
   "    except Exception:",
   "        pass",

@@ -19,6 +19,7 @@ import {
 } from "./environment_cache.ts";
 import { installedDistributions, sitePackagesDir } from "./site_packages.ts";
 import { type BytecodeJob, compileBytecodeBehindPip } from "./bytecode.ts";
+import { addBytecodeArchive } from "./bytecode_archive.ts";
 
 /** How the runtime got into place. */
 export interface RuntimeResult {
@@ -48,6 +49,8 @@ export async function installRuntime(
     clean?: boolean;
     /** The environment pip will get, once the runtime is in place (for the bytecode compiler). */
     pythonEnv: () => Record<string, string>;
+    /** A cached buildpack's bytecode for this runtime (see `bytecode_archive.ts`). */
+    bytecodeArchive?: Dependency;
   },
 ): Promise<RuntimeResult> {
   const { log, cacheDir } = options;
@@ -82,9 +85,13 @@ export async function installRuntime(
   }
   await forget(cacheDir);
   await options.installer.install(dep, pythonDir);
+  if (options.bytecodeArchive) {
+    await addBytecodeArchive(options.bytecodeArchive, pythonDir, options);
+  }
   const sp = sitePackagesDir(pythonDir);
   // A runtime shipped without bytecode (as the official tarballs are) gets what pip
-  // imports compiled beside pip instead of by pip; one stat when it has bytecode.
+  // imports compiled beside pip instead of by pip (what the archive did not bring);
+  // one stat when it has bytecode.
   const bytecode = compileBytecodeBehindPip(pythonDir, {
     version: dep.version,
     env: options.pythonEnv(),
