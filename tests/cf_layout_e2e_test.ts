@@ -16,6 +16,7 @@ import {
   get,
   REPO,
   stageApp,
+  stdlibPycKinds,
   withRunningApp,
 } from "./support/staging.ts";
 import { e2eOptions } from "./support/e2e_options.ts";
@@ -89,32 +90,6 @@ async function editedDroplet(droplet: string, edit: (root: string) => Promise<vo
   } finally {
     await Deno.remove(root, { recursive: true });
   }
-}
-
-/**
- * `.pyc` files under the droplet's stdlib by kind (PEP 552 flags: 0
- * timestamp, as Python writes at import; 1 unchecked-hash, as the buildpack's
- * compiler beside pip writes them).
- */
-async function stdlibPycKinds(droplet: string): Promise<{ timestamp: number; unchecked: number }> {
-  const root = await extractDroplet(droplet);
-  const kinds = { timestamp: 0, unchecked: 0 };
-  const walk = async (dir: string): Promise<void> => {
-    for await (const e of Deno.readDir(dir)) {
-      const path = join(dir, e.name);
-      if (e.isDirectory && e.name !== "site-packages") await walk(path);
-      if (!e.isFile || !e.name.endsWith(".pyc")) continue;
-      const flags = new DataView((await Deno.readFile(path)).buffer).getUint32(4, true);
-      if (flags === 0) kinds.timestamp++;
-      if (flags === 1) kinds.unchecked++;
-    }
-  };
-  try {
-    await walk(join(root, "deps", "0", "python", "lib", "python3.11"));
-  } finally {
-    await Deno.remove(root, { recursive: true });
-  }
-  return kinds;
 }
 
 Deno.test(

@@ -14,8 +14,17 @@ import { createHash } from "node:crypto";
 import { basename, join } from "node:path";
 import { parse, stringify } from "yaml";
 import { stage } from "../tools/stage/mod.ts";
-import { pythonRuntime, skipReason, testManifest } from "./support/runtimes.ts";
-import { assertStaged, cleanup, fixture, get, REPO, withRunningApp } from "./support/staging.ts";
+import { cfLayoutRuntime, pythonRuntime, skipReason, testManifest } from "./support/runtimes.ts";
+import {
+  assertStaged,
+  cleanup,
+  fixture,
+  get,
+  REPO,
+  stageApp,
+  stdlibPycKinds,
+  withRunningApp,
+} from "./support/staging.ts";
 
 const PACKAGER = join(REPO, "tools", "package", "mod.ts");
 const EPOCH = "1700000000";
@@ -160,7 +169,13 @@ async function repoCopy(manifest: string): Promise<string> {
   assert.ok(out.success, "copying the repo failed");
   await Deno.mkdir(join(dir, "tools"));
   await new Deno.Command("cp", {
-    args: ["-a", join(REPO, "tools", "package"), join(dir, "tools")],
+    // python_dep: the packager packs bytecode archives as it packs runtimes.
+    args: [
+      "-a",
+      join(REPO, "tools", "package"),
+      join(REPO, "tools", "python_dep"),
+      join(dir, "tools"),
+    ],
   }).output();
   const include = stringify({
     include_files: parse(await Deno.readTextFile(join(REPO, "manifest.yml"))).include_files,
@@ -513,6 +528,104 @@ Deno.test(
       );
     } finally {
       if (unpacked) await Deno.remove(unpacked, { recursive: true });
+      await Deno.remove(repo, { recursive: true });
+    }
+  },
+);
+
+Deno.test(
+  "a cached zip carries pip's imports precompiled for a runtime without bytecode; staging adds them",
+  { ...opts, ignore: skip !== undefined },
+  async () => {
+    const rt = (await cfLayoutRuntime("3.11"))!;
+    const manifest = testManifest([rt], { stack: "cflinuxfs4" });
+    const repo = await repoCopy(manifest);
+    const cacheDirs: string[] = [];
+    let unpacked: string | undefined;
+    try {
+      const zip = join(repo, "bp.zip");
+      const run = await packager([
+        "--stack",
+        "cflinuxfs4",
+        "--cached",
+        "--binary",
+        await shimWrapper(repo),
+        "--download-cache",
+        join(repo, "download-cache"),
+        "--out",
+        zip,
+      ], { repo });
+      assertPackaged(run);
+      const compiled = run.stderr.match(
+        /Compiled (\d+) modules pip imports with python 3\.11\.\d+: (python-bytecode_\S+\.tgz)/,
+      );
+      assert.ok(compiled, run.stderr);
+      unpacked = await unzip(zip);
+      const deps = parse(await Deno.readTextFile(join(unpacked, "manifest.yml"))).dependencies;
+      // Right after the runtime it was made from, tied to its sha256, bundled.
+      assert.deepEqual(deps.map((d: { name: string }) => d.name), ["python", "python-bytecode"]);
+      const archive = deps[1];
+      assert.equal(archive.version, rt.version);
+      assert.equal(archive.runtime_sha256, rt.sha256);
+      assert.equal(basename(archive.file), compiled[2]);
+      assert.equal(sha256(await Deno.readFile(join(unpacked, archive.file))), archive.sha256);
+      const sbom = JSON.parse(await Deno.readTextFile(join(unpacked, "sbom.cdx.json")));
+      assert.ok(sbom.components.some((c: { name: string }) => c.name === "python-bytecode"));
+
+      const stageWith = async () => {
+        const cacheDir = await Deno.makeTempDir({ prefix: "e2e-cache-" });
+        cacheDirs.push(cacheDir);
+        return await stageApp(join(REPO, "examples", "flask_app"), {
+          manifest, // not applied: the zip's own, with the archive, is the point
+          buildpacks: [unpacked!],
+          cacheDir,
+          env: { BP_DEBUG: "1" },
+        });
+      };
+      const result = await stageWith();
+      try {
+        const droplet = assertStaged(result);
+        assert.match(
+          result.log,
+          new RegExp(
+            `Added ${compiled[1]} precompiled modules of pip's imports from the buildpack`,
+          ),
+        );
+        // Nothing was left for the compiler beside pip: it did not start.
+        assert.doesNotMatch(result.log, /Compiled \d+ of \d+ modules beside pip/);
+        assert.doesNotMatch(result.log, /\*\*WARNING\*\*/);
+        const kinds = await stdlibPycKinds(droplet);
+        // The stdlib's part of the archive (pip's own is in site-packages); pip
+        // itself compiled nothing there.
+        assert.ok(
+          kinds.unchecked > 100 && kinds.timestamp === 0,
+          `the archive's bytecode: ${JSON.stringify(kinds)}`,
+        );
+        await withRunningApp(droplet, async (url, log) => {
+          const hello = await get(url + "/");
+          assert.equal(hello.status, 200, log());
+          assert.equal(hello.body, "Hello, World!\n");
+        });
+      } finally {
+        await cleanup(result);
+      }
+
+      // A damaged archive: a warning, and staging compiles as without it.
+      await Deno.writeTextFile(join(unpacked, archive.file), "not the archive");
+      const damaged = await stageWith();
+      try {
+        assertStaged(damaged);
+        assert.match(
+          damaged.log,
+          /Not using the buildpack's python-bytecode 3\.11\.\d+ \(.*sha256.*compiling pip's imports during staging instead/s,
+        );
+        assert.match(damaged.log, /Compiled \d+ of \d+ modules beside pip/);
+      } finally {
+        await cleanup(damaged);
+      }
+    } finally {
+      if (unpacked) await Deno.remove(unpacked, { recursive: true });
+      for (const dir of cacheDirs) await Deno.remove(dir, { recursive: true });
       await Deno.remove(repo, { recursive: true });
     }
   },

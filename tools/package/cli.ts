@@ -21,6 +21,8 @@ export interface PackageOptions {
   dependencyDir?: string;
   /** Keep downloads here between runs. */
   downloadCache?: string;
+  /** Cached zips: no bytecode archives (the packager runs no runtime). */
+  noBytecode?: boolean;
 }
 
 /** Parse the command line; `"help"` for `--help`. */
@@ -39,6 +41,7 @@ export function parsePackageArgs(args: string[]): PackageOptions | "help" {
         binary: { type: "string" },
         "dependency-dir": { type: "string" },
         "download-cache": { type: "string" },
+        "no-bytecode": { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -57,6 +60,9 @@ export function parsePackageArgs(args: string[]): PackageOptions | "help" {
   if (v["dependency-dir"] !== undefined && !v.cached) {
     throw packageUsage("--dependency-dir only makes sense with --cached");
   }
+  if (v["no-bytecode"] && !v.cached) {
+    throw packageUsage("--no-bytecode only makes sense with --cached");
+  }
   for (const key of ["out", "binary", "dependency-dir", "download-cache"] as const) {
     if (v[key] === "") throw packageUsage(`--${key} needs a path`);
   }
@@ -68,6 +74,7 @@ export function parsePackageArgs(args: string[]): PackageOptions | "help" {
     ...(v.binary !== undefined ? { binary: v.binary } : {}),
     ...(v["dependency-dir"] !== undefined ? { dependencyDir: v["dependency-dir"] } : {}),
     ...(v["download-cache"] !== undefined ? { downloadCache: v["download-cache"] } : {}),
+    ...(v["no-bytecode"] ? { noBytecode: true } : {}),
   };
 }
 

@@ -20,6 +20,7 @@ Deno.test("package arguments", () => {
       "d",
       "--download-cache",
       "c",
+      "--no-bytecode",
     ]),
     {
       stack: "any",
@@ -29,6 +30,7 @@ Deno.test("package arguments", () => {
       binary: "b",
       dependencyDir: "d",
       downloadCache: "c",
+      noBytecode: true,
     },
   );
   assert.equal(parsePackageArgs(["--help"]), "help");
@@ -42,6 +44,10 @@ Deno.test("bad package arguments say what is wrong", () => {
   assert.throws(
     () => parsePackageArgs(["--stack", "s", "--dependency-dir", "d"]),
     /only makes sense with --cached/,
+  );
+  assert.throws(
+    () => parsePackageArgs(["--stack", "s", "--no-bytecode"]),
+    /--no-bytecode only makes sense with --cached/,
   );
 });
 

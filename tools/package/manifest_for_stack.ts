@@ -72,3 +72,37 @@ export function manifestForStack(
   const manifest = parseManifest(out, file);
   return { text: out, manifest, dependencies: manifest.dependencies };
 }
+
+/**
+ * `manifest` with `added` (entries the packager made, such as bytecode
+ * archives) appended to its dependencies, each right after the entry whose
+ * tarball it was made from when it names one (`runtime_sha256`). Pure.
+ */
+export function withAddedDependencies(
+  manifest: StackManifest,
+  added: Dependency[],
+  file: string,
+): StackManifest {
+  if (added.length === 0) return manifest;
+  const doc = parseDocument(manifest.text);
+  const deps = (doc.contents as YAMLMap).get("dependencies");
+  if (!isSeq(deps)) throw new Error(`${file}: no dependencies list to add to`);
+  for (const dep of added) {
+    const entry: Record<string, unknown> = {
+      name: dep.name,
+      version: dep.version,
+      uri: dep.uri,
+      sha256: dep.sha256,
+      ...(dep.cfStacks.length ? { cf_stacks: dep.cfStacks } : {}),
+      ...(dep.runtimeSha256 ? { runtime_sha256: dep.runtimeSha256 } : {}),
+      ...(dep.file ? { file: dep.file } : {}),
+    };
+    const after = deps.items.findIndex((item) =>
+      isMap(item) && String(item.get("sha256")).toLowerCase() === dep.runtimeSha256
+    );
+    deps.items.splice(after < 0 ? deps.items.length : after + 1, 0, doc.createNode(entry));
+  }
+  const text = doc.toString();
+  const parsed = parseManifest(text, file);
+  return { text, manifest: parsed, dependencies: parsed.dependencies };
+}

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { manifestForStack } from "./manifest_for_stack.ts";
+import { manifestForStack, withAddedDependencies } from "./manifest_for_stack.ts";
 
 const MANIFEST = `# comment kept
 ---
@@ -70,4 +70,24 @@ Deno.test("an unknown stack fails naming the manifest and its stacks", () => {
     () => manifestForStack(MANIFEST, { file: "/x/manifest.yml", stack: "cflinuxfs9" }),
     /\/x\/manifest\.yml has no dependencies for stack 'cflinuxfs9'[\s\S]*cflinuxfs3, cflinuxfs4, cflinuxfs5/,
   );
+});
+
+Deno.test("added dependencies go right after the runtime they were made from", () => {
+  const stack = manifestForStack(MANIFEST, { file: "manifest.yml", stack: "cflinuxfs4" });
+  const runtime = stack.dependencies[0];
+  const archive = {
+    name: "python-bytecode",
+    version: "3.11.16",
+    uri: "buildpack:python-bytecode_3.11.16_linux_x64_cflinuxfs4_dddddddd.tgz",
+    sha256: "d".repeat(64),
+    cfStacks: [],
+    runtimeSha256: runtime.sha256,
+    file: "dependencies/0123/python-bytecode_3.11.16_linux_x64_cflinuxfs4_dddddddd.tgz",
+  };
+  const out = withAddedDependencies(stack, [archive], "manifest.yml");
+  assert.deepEqual(out.dependencies.map((d) => d.name), ["python", "python-bytecode", "tool"]);
+  assert.deepEqual(out.dependencies[1], archive);
+  assert.match(out.text, /^# comment kept$/m);
+  assert.match(out.text, new RegExp(`runtime_sha256: "?${runtime.sha256}"?\\n`));
+  assert.equal(withAddedDependencies(stack, [], "manifest.yml"), stack);
 });

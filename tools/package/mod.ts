@@ -3,13 +3,15 @@
  *
  * ```sh
  * deno task package --stack cflinuxfs4|any [--cached] [--version V] [--out FILE]
- *   [--binary PATH] [--dependency-dir DIR] [--download-cache DIR]
+ *   [--binary PATH] [--dependency-dir DIR] [--download-cache DIR] [--no-bytecode]
  * ```
  *
  * The zip holds `bin/buildpack` (compiled, or `--binary`), `bin/<phase>`
  * symlinks to it, the manifest rewritten for the stack, `sbom.cdx.json` and
  * the manifest's other `include_files`; `--cached` adds every dependency of
- * the stack under `dependencies/`. Entries are sorted, timestamped from
+ * the stack under `dependencies/`, and for each runtime shipped without
+ * bytecode the `.pyc` files of what pip imports, compiled by that runtime
+ * (`bytecode_archive.ts`). Entries are sorted, timestamped from
  * `SOURCE_DATE_EPOCH` or the last commit, with fixed modes: the same inputs
  * give the same bytes. Progress goes to stderr; the zip's path, size and
  * sha256 to stdout.
@@ -26,10 +28,16 @@ import { sha256File } from "../../lib/deps/download.ts";
 import { type PackageOptions, parsePackageArgs, zipName } from "./cli.ts";
 import { denoDir, type DenortSource, reachable, resolveDenort, TARGET } from "./denort.ts";
 import { sourceDate } from "./source_date.ts";
-import { manifestForStack } from "./manifest_for_stack.ts";
+import { ANY_STACK, manifestForStack, withAddedDependencies } from "./manifest_for_stack.ts";
+import { buildBytecodeArchive, type BytecodeArchive } from "./bytecode_archive.ts";
 import { MANIFEST_PARSED } from "../../lib/manifest.ts";
 import { parsedManifestText } from "../../lib/manifest_yaml.ts";
-import { bundledEntry, bundleDependencies, defaultDownloadCache } from "./dependencies.ts";
+import {
+  type BundledDependency,
+  bundledEntry,
+  bundleDependencies,
+  defaultDownloadCache,
+} from "./dependencies.ts";
 import { buildpackSbom, lockIntegrity, npmGraph } from "./buildpack_sbom.ts";
 import { compileBuildpack } from "./compile.ts";
 import { EXEC_MODE, FILE_MODE, ZipWriter } from "./zip.ts";
@@ -51,6 +59,8 @@ Builds python_buildpack[-cached][-STACK]-vVERSION.zip in the working directory.
                         nothing is downloaded
   --download-cache DIR  keep downloads here between runs
                         (default: \${XDG_CACHE_HOME:-~/.cache}/python-buildpack/dependencies)
+  --no-bytecode         cached zips: do not run the bundled runtimes to precompile what pip
+                        imports (first stagings with runtimes without bytecode compile it)
 
 Environment: SOURCE_DATE_EPOCH (the entries' timestamp; default: the last commit's date),
 DENORT_BIN (denort for deno compile; or seed \$DENO_DIR/dl/release/v<deno>/denort-<target>.zip).`;
@@ -97,6 +107,25 @@ async function includedEntries(repo: string, includeFiles: string[]): Promise<En
   return entries;
 }
 
+/** The bytecode archives of the bundled runtimes that ship without bytecode, built in turn. */
+async function bytecodeArchives(
+  bundled: BundledDependency[],
+  options: { buildDir: string; stack: string; epoch: number; log: (line: string) => void },
+): Promise<BytecodeArchive[]> {
+  const archives: BytecodeArchive[] = [];
+  for (const { dependency, path } of bundled) {
+    if (dependency.name !== "python") continue;
+    const archive = await buildBytecodeArchive(dependency, path, {
+      workDir: options.buildDir,
+      stacks: options.stack === ANY_STACK ? dependency.cfStacks : [options.stack],
+      epoch: options.epoch,
+      log: options.log,
+    });
+    if (archive) archives.push(archive);
+  }
+  return archives;
+}
+
 async function checkBinary(path: string): Promise<void> {
   let info: Deno.FileInfo;
   try {
@@ -133,7 +162,7 @@ export async function packageBuildpack(
   const version = options.version ?? (await Deno.readTextFile(join(repo, "VERSION"))).trim();
   const manifestFile = join(repo, "manifest.yml");
   const manifestText = await Deno.readTextFile(manifestFile);
-  const stackManifest = manifestForStack(manifestText, {
+  let stackManifest = manifestForStack(manifestText, {
     file: manifestFile,
     stack: options.stack,
     ...(options.cached ? { fileFor: bundledEntry } : {}),
@@ -154,6 +183,14 @@ export async function packageBuildpack(
 
   const buildDir = await Deno.makeTempDir({ prefix: "package-" });
   try {
+    const archives = options.cached && !options.noBytecode
+      ? await bytecodeArchives(bundled, { buildDir, stack: options.stack, epoch, log })
+      : [];
+    stackManifest = withAddedDependencies(
+      stackManifest,
+      archives.map((a) => a.dependency),
+      manifestFile,
+    );
     let binary = options.binary;
     if (binary === undefined) {
       binary = join(buildDir, "buildpack");
@@ -199,6 +236,12 @@ export async function packageBuildpack(
         name: b.entry,
         kind: "file",
         path: b.path,
+        mode: FILE_MODE,
+      })),
+      ...archives.map((a): Entry => ({
+        name: a.dependency.file!,
+        kind: "file",
+        path: a.path,
         mode: FILE_MODE,
       })),
     ];
