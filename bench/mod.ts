@@ -31,6 +31,7 @@ import {
   EXAMPLE_APP,
   freshStaging,
   prepareBuildpack,
+  prepareCachedBuildpack,
   REPO,
   runPhase,
   stageOnce,
@@ -312,15 +313,23 @@ async function main(): Promise<void> {
   const bpNoBytecode = noBytecode
     ? await prepareBuildpack(join(run, "buildpack-no-bytecode"), noBytecode)
     : undefined;
+  // Both runtimes from buildpack copies laid out as cached zips: B's then
+  // carries the bytecode archive the packager makes.
+  const cachedA = noBytecode
+    ? await prepareCachedBuildpack(join(run, "buildpack-cached-a"), runtime)
+    : undefined;
+  const cachedB = noBytecode
+    ? await prepareCachedBuildpack(join(run, "buildpack-cached-b"), noBytecode)
+    : undefined;
   const pins = only.has("pinned")
     ? await pinnedRequirements(runtime.tarball, join(run, "pins"), pip)
     : undefined;
 
   // Warm deno's module cache for the buildpack copies (a release build is
   // compiled: it has nothing to transpile). Untimed.
-  for (const copy of [bp, bpNoBytecode]) {
+  for (const [i, copy] of [bp, bpNoBytecode, cachedA?.dir, cachedB?.dir].entries()) {
     if (!copy) continue;
-    const dirs = await freshStaging(join(run, `warmup-${copy === bp ? "a" : "b"}`));
+    const dirs = await freshStaging(join(run, `warmup-${i}`));
     const r = await runPhase(
       copy,
       "detect",
@@ -378,6 +387,11 @@ async function main(): Promise<void> {
     progress("priming staging without bytecode (untimed)");
     await stageOnce(bpNoBytecode, await freshStaging(join(run, "prime-b")), pip, "cold");
   }
+  for (const [name, copy] of [["a", cachedA], ["b", cachedB]] as const) {
+    if (!copy) continue;
+    progress(`priming staging from a cached zip (${name}, untimed)`);
+    await stageOnce(copy.dir, await freshStaging(join(run, `prime-cached-${name}`)), pip, "cold");
+  }
   if (only.has("extract")) {
     // One untimed round: the extractor JIT-warm, the tarball in the page cache.
     await extractionRound(join(run, "extract"), runtime.tarball, "warmup", true);
@@ -389,6 +403,7 @@ async function main(): Promise<void> {
   /** By hand with supply's pip work: `--no-compile` and the compiler beside pip. */
   const byHandAsSupply: ByHandRun[] = [];
   const coldB: StagingResult[] = [];
+  const coldCached: { a: StagingResult; b: StagingResult }[] = [];
   const byHandB: ByHandRun[] = [];
   const byHandBCompiled: ByHandRun[] = [];
   const pinned: {
@@ -475,6 +490,22 @@ async function main(): Promise<void> {
             }),
         ),
       );
+    }
+    if (cachedA && cachedB) {
+      progress(`${round}: cached zips: cold staging with A, with B and its bytecode archive`);
+      // Alternating which goes first: neither always follows the other's deletions.
+      const one = (name: "a" | "b") =>
+        measured(
+          `${round} cold, cached zip ${name.toUpperCase()}`,
+          (att) =>
+            staging("cold", att.fresh(`cold-cached-${name}-${i}`), {
+              buildpack: (name === "a" ? cachedA : cachedB).dir,
+            }),
+        );
+      const first = i % 2 ? "b" : "a";
+      const r1 = await one(first);
+      const r2 = await one(first === "a" ? "b" : "a");
+      coldCached.push(first === "a" ? { a: r1, b: r2 } : { a: r2, b: r1 });
     }
     if (pins) {
       progress(`${round}: pinned and hashed: pip install -r vs the buildpack's lock install`);
@@ -803,6 +834,43 @@ async function main(): Promise<void> {
       byHandB,
       byHandBCompiled,
       coldBLog: coldB[0]?.supply.lines.map((l) => `${s(l.at).toFixed(3)} ${l.text}`),
+    };
+  }
+
+  if (coldCached.length) {
+    const total = (r: StagingResult) => s(r.supply.ms + r.finalize.ms + r.release.ms);
+    const a = coldCached.map((r) => total(r.a));
+    const b = coldCached.map((r) => total(r.b));
+    add({
+      group: "bytecode",
+      name: `cached zips: A's, and B's with ${cachedB?.archive ?? "no archive"}`,
+      unit: "",
+      values: [],
+    });
+    add({
+      group: "bytecode",
+      name: "  A from a cached zip: cold staging total",
+      unit: "s",
+      values: a,
+    });
+    add({
+      group: "bytecode",
+      name: "  B from a cached zip: cold staging total",
+      unit: "s",
+      values: b,
+    });
+    add({
+      group: "bytecode",
+      name: "cached zips: cold staging B / cold staging A, per round",
+      unit: "x",
+      values: b.map((v, i) => v / a[i]),
+      target: { max: 1.15, text: "<= 1.15x" },
+    });
+    results.bytecodeCached = {
+      archive: cachedB?.archive,
+      coldA: a,
+      coldB: b,
+      coldBLog: coldCached[0].b.supply.lines.map((l) => `${s(l.at).toFixed(3)} ${l.text}`),
     };
   }
 

@@ -4,7 +4,7 @@
  * directories, the platform's argument lists and a clean environment.
  * @module
  */
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { BuiltRuntime } from "../tests/support/runtimes.ts";
 import { testManifest } from "../tests/support/runtimes.ts";
@@ -18,6 +18,9 @@ import {
 } from "./support.ts";
 import { MANIFEST_PARSED } from "../lib/manifest.ts";
 import { parsedManifestText } from "../lib/manifest_yaml.ts";
+import { manifestForStack, withAddedDependencies } from "../tools/package/manifest_for_stack.ts";
+import { bundledEntry } from "../tools/package/dependencies.ts";
+import { buildBytecodeArchive } from "../tools/package/bytecode_archive.ts";
 
 /** The repository root. */
 export const REPO: string = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -43,6 +46,50 @@ export async function prepareBuildpack(dir: string, runtime: BuiltRuntime): Prom
     await parsedManifestText(manifest, "manifest.yml"),
   );
   return dir;
+}
+
+/**
+ * A copy of the buildpack laid out as `deno task package --cached` lays out
+ * a zip: the runtime under `dependencies/`, the manifest's entries with
+ * `file:`, and the bytecode archive the packager makes for a runtime
+ * without bytecode (none for one with it). Resolves with the dir and the
+ * archive's name, if any.
+ */
+export async function prepareCachedBuildpack(
+  dir: string,
+  runtime: BuiltRuntime,
+): Promise<{ dir: string; archive?: string }> {
+  await prepareBuildpack(dir, runtime);
+  const file = join(dir, "manifest.yml");
+  let manifest = manifestForStack(testManifest([runtime]), {
+    file,
+    stack: "cflinuxfs4",
+    fileFor: bundledEntry,
+  });
+  const work = await Deno.makeTempDir({ dir, prefix: ".package-" });
+  try {
+    const archive = await buildBytecodeArchive(manifest.dependencies[0], runtime.tarball, {
+      workDir: work,
+      stacks: ["cflinuxfs4"],
+      epoch: 0,
+      log: () => {},
+    });
+    manifest = withAddedDependencies(manifest, archive ? [archive.dependency] : [], file);
+    const files: [string, string][] = [[runtime.tarball, manifest.dependencies[0].file!]];
+    if (archive) files.push([archive.path, archive.dependency.file!]);
+    for (const [from, entry] of files) {
+      await Deno.mkdir(join(dir, entry, ".."), { recursive: true });
+      await Deno.copyFile(from, join(dir, entry));
+    }
+    await Deno.writeTextFile(file, manifest.text);
+    await Deno.writeTextFile(
+      join(dir, MANIFEST_PARSED),
+      await parsedManifestText(manifest.text, "manifest.yml"),
+    );
+    return { dir, ...(archive && { archive: basename(archive.path) }) };
+  } finally {
+    await Deno.remove(work, { recursive: true });
+  }
 }
 
 /** The deno module cache the dev shim should use (it has the buildpack's npm packages). */
