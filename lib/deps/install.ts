@@ -164,7 +164,14 @@ export class DependencyInstaller {
    * extraction (into a scratch dir, under the archive policy), which is
    * stopped when the check fails; only a verified tree is moved to `target`.
    */
-  async install(dep: Dependency, target: string): Promise<void> {
+  async install(
+    dep: Dependency,
+    target: string,
+    options: {
+      /** Use the extract child {@link prestartExtract} started (default); false leaves it to another install. */
+      prestarted?: boolean;
+    } = {},
+  ): Promise<void> {
     const { path: file, verified } = await this.#locate(dep);
     const stop = new AbortController();
     // A handler at once: a failed check must not be an unhandled rejection meanwhile.
@@ -175,7 +182,10 @@ export class DependencyInstaller {
     const scratch = `${target}.partial-${crypto.randomUUID().slice(0, 8)}`;
     let extractError: { err: unknown } | undefined;
     try {
-      await this.#extract(file, scratch, stop.signal);
+      await this.#extract(file, scratch, {
+        signal: stop.signal,
+        prestarted: options.prestarted ?? true,
+      });
     } catch (err) {
       extractError = { err };
     }
@@ -204,10 +214,17 @@ export class DependencyInstaller {
    * one (its memory peak is not supply's), else here (a buildpack tree
    * without `bin/buildpack`, as in unit tests).
    */
-  async #extract(archive: string, target: string, signal: AbortSignal): Promise<void> {
-    const waiting = await this.#waiting;
-    this.#waiting = undefined;
-    if (waiting && await waiting.run(archive, target, { signal })) return;
+  async #extract(
+    archive: string,
+    target: string,
+    options: { signal: AbortSignal; prestarted: boolean },
+  ): Promise<void> {
+    const { signal } = options;
+    if (options.prestarted) {
+      const waiting = await this.#waiting;
+      this.#waiting = undefined;
+      if (waiting && await waiting.run(archive, target, { signal })) return;
+    }
     const executable = join(this.#opts.root, "bin", "buildpack");
     if (await pathExists(executable)) {
       const { extractInChild } = await import("./extract_child.ts");

@@ -88,61 +88,127 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
+/** What {@link BytecodeArchive} fetched: its checked files in a scratch dir, or why not. */
+type Fetched = { scratch: string; files: string[] } | { skip?: string; scratch?: string };
+
 /**
- * Add the bytecode archive `dep` (bundled in the buildpack) to the runtime
- * just extracted at `pythonDir`: each `.pyc` whose source is there and has
- * none yet is renamed into place (whole files: a `.pyc` is either there and
- * complete or not). Resolves with how many were added; 0 with a warning when
- * the archive is not used.
+ * A cached buildpack's bytecode archive for the runtime being installed at
+ * `pythonDir`: fetched, verified, extracted and checked into a scratch dir
+ * beside it from {@link BytecodeArchive.start} on, while the runtime itself
+ * is extracted (its own extract child, on the other CPU); then
+ * {@link addTo} renames each `.pyc` whose source is there and has none yet
+ * into place (whole files: a `.pyc` is either there and complete or not).
  */
-export async function addBytecodeArchive(
-  dep: Dependency,
-  pythonDir: string,
-  options: { installer: DependencyInstaller; log: Logger },
-): Promise<number> {
-  const { installer, log } = options;
-  if (!(await installer.isBundled(dep))) {
-    log.debug(`${dep.name} ${dep.version} is not in the buildpack: pip's imports compile here`);
-    return 0;
+export class BytecodeArchive {
+  #dep: Dependency;
+  #pythonDir: string;
+  #log: Logger;
+  #fetched: Promise<Fetched>;
+
+  private constructor(dep: Dependency, pythonDir: string, options: ArchiveOptions) {
+    this.#dep = dep;
+    this.#pythonDir = pythonDir;
+    this.#log = options.log;
+    this.#fetched = this.#fetch(options.installer).catch((err) => ({ skip: String(err) }));
   }
-  const scratch = `${pythonDir}.bytecode-${crypto.randomUUID().slice(0, 8)}`;
-  const skip = (why: string) => {
-    log.warning(
-      `Not using the buildpack's ${dep.name} ${dep.version} (${why}); ` +
+
+  /** Start fetching `dep` for the runtime that is going to `pythonDir`. */
+  static start(dep: Dependency, pythonDir: string, options: ArchiveOptions): BytecodeArchive {
+    return new BytecodeArchive(dep, pythonDir, options);
+  }
+
+  async #fetch(installer: DependencyInstaller): Promise<Fetched> {
+    const dep = this.#dep;
+    if (!(await installer.isBundled(dep))) {
+      this.#log.debug(
+        `${dep.name} ${dep.version} is not in the buildpack: pip's imports compile here`,
+      );
+      return {};
+    }
+    const scratch = `${this.#pythonDir}.bytecode-${crypto.randomUUID().slice(0, 8)}`;
+    try {
+      // The runtime's install takes the prestarted extract child.
+      await installer.install(dep, scratch, { prestarted: false });
+    } catch (err) {
+      return { skip: err instanceof Error ? err.message.split("\n")[0] : String(err) };
+    }
+    let listed: { files: string[]; others: string[] };
+    try {
+      listed = await listFiles(scratch);
+    } catch (err) {
+      // Never a rejection: nothing awaits this until the runtime is in place.
+      return { scratch, skip: `cannot list it: ${err instanceof Error ? err.message : err}` };
+    }
+    const { files, others } = listed;
+    if (others.length) return { scratch, skip: `${others[0]} is not a regular file` };
+    for (const rel of files) {
+      const problem = bytecodeEntryProblem(rel, dep.version);
+      if (problem) return { scratch, skip: `${rel}: ${problem}` };
+    }
+    return { scratch, files };
+  }
+
+  #skip(why: string): number {
+    this.#log.warning(
+      `Not using the buildpack's ${this.#dep.name} ${this.#dep.version} (${why}); ` +
         "compiling pip's imports during staging instead. Repackage the buildpack to fix it.",
     );
     return 0;
-  };
-  try {
-    try {
-      await installer.install(dep, scratch);
-    } catch (err) {
-      return skip(err instanceof Error ? err.message.split("\n")[0] : String(err));
-    }
-    const { files, others } = await listFiles(scratch);
-    if (others.length) return skip(`${others[0]} is not a regular file`);
-    for (const rel of files) {
-      const problem = bytecodeEntryProblem(rel, dep.version);
-      if (problem) return skip(`${rel}: ${problem}`);
-    }
-    let added = 0;
-    try {
-      for (const rel of files) {
-        const target = join(pythonDir, rel);
-        if (!(await exists(join(pythonDir, sourceOfArchivePyc(rel)))) || (await exists(target))) {
-          continue;
-        }
-        await Deno.mkdir(join(target, ".."), { recursive: true });
-        await Deno.rename(join(scratch, rel), target);
-        added++;
-      }
-    } catch (err) {
-      // What was added is whole and valid; the compiler does the rest.
-      return skip(`after ${added} files: ${err instanceof Error ? err.message : err}`);
-    }
-    log.info(`Added ${added} precompiled modules of pip's imports from the buildpack`);
-    return added;
-  } finally {
-    await Deno.remove(scratch, { recursive: true }).catch(() => {});
   }
+
+  /**
+   * Once the runtime is at `pythonDir`: add the archive's files. Resolves
+   * with how many were added; 0, with a warning, when the archive is not used.
+   */
+  async addTo(): Promise<number> {
+    const fetched = await this.#fetched;
+    try {
+      if (!("files" in fetched)) return fetched.skip ? this.#skip(fetched.skip) : 0;
+      let added = 0;
+      try {
+        for (const rel of fetched.files) {
+          const target = join(this.#pythonDir, rel);
+          const source = join(this.#pythonDir, sourceOfArchivePyc(rel));
+          if (!(await exists(source)) || (await exists(target))) continue;
+          await Deno.mkdir(join(target, ".."), { recursive: true });
+          await Deno.rename(join(fetched.scratch, rel), target);
+          added++;
+        }
+      } catch (err) {
+        // What was added is whole and valid; the compiler does the rest.
+        return this.#skip(`after ${added} files: ${err instanceof Error ? err.message : err}`);
+      }
+      this.#log.info(`Added ${added} precompiled modules of pip's imports from the buildpack`);
+      return added;
+    } finally {
+      await this.discard();
+    }
+  }
+
+  /** Remove what was fetched (the runtime's install failed, or after {@link addTo}). */
+  async discard(): Promise<void> {
+    const { scratch } = await this.#fetched;
+    if (scratch) await Deno.remove(scratch, { recursive: true }).catch(() => {});
+  }
+}
+
+/** Where a {@link BytecodeArchive} comes from and logs. */
+export interface ArchiveOptions {
+  /** The staging's installer (the archive is one of the buildpack's dependencies). */
+  installer: DependencyInstaller;
+  /** The staging's log. */
+  log: Logger;
+}
+
+/**
+ * Add the bytecode archive `dep` to the runtime already at `pythonDir`
+ * ({@link BytecodeArchive}, without the overlap). Resolves with how many
+ * `.pyc` files were added.
+ */
+export function addBytecodeArchive(
+  dep: Dependency,
+  pythonDir: string,
+  options: ArchiveOptions,
+): Promise<number> {
+  return BytecodeArchive.start(dep, pythonDir, options).addTo();
 }

@@ -19,7 +19,7 @@ import {
 } from "./environment_cache.ts";
 import { installedDistributions, sitePackagesDir } from "./site_packages.ts";
 import { type BytecodeJob, compileBytecodeBehindPip } from "./bytecode.ts";
-import { addBytecodeArchive } from "./bytecode_archive.ts";
+import { BytecodeArchive } from "./bytecode_archive.ts";
 
 /** How the runtime got into place. */
 export interface RuntimeResult {
@@ -84,10 +84,16 @@ export async function installRuntime(
     log.info(`Not reusing the cached Python environment: ${reasons.join("; ")}`);
   }
   await forget(cacheDir);
-  await options.installer.install(dep, pythonDir);
-  if (options.bytecodeArchive) {
-    await addBytecodeArchive(options.bytecodeArchive, pythonDir, options);
+  // A cached buildpack's bytecode for it is fetched and extracted meanwhile, on the other CPU.
+  const archive = options.bytecodeArchive &&
+    BytecodeArchive.start(options.bytecodeArchive, pythonDir, options);
+  try {
+    await options.installer.install(dep, pythonDir);
+  } catch (err) {
+    await archive?.discard();
+    throw err;
   }
+  await archive?.addTo();
   const sp = sitePackagesDir(pythonDir);
   // A runtime shipped without bytecode (as the official tarballs are) gets what pip
   // imports compiled beside pip instead of by pip (what the archive did not bring);
