@@ -542,6 +542,7 @@ Deno.test(
     const repo = await repoCopy(manifest);
     const cacheDirs: string[] = [];
     let unpacked: string | undefined;
+    let onlineDir: string | undefined;
     try {
       const zip = join(repo, "bp.zip");
       const run = await packager([
@@ -623,7 +624,51 @@ Deno.test(
       } finally {
         await cleanup(damaged);
       }
+
+      // An online zip asked for the default runtime's archive: it carries the archive
+      // (the same bytes), not the runtime, which staging downloads.
+      const online = join(repo, "online.zip");
+      assertPackaged(
+        await packager([
+          "--stack",
+          "cflinuxfs4",
+          "--bytecode",
+          "default",
+          "--binary",
+          await shimWrapper(repo),
+          "--download-cache",
+          join(repo, "download-cache"),
+          "--out",
+          online,
+        ], { repo }),
+      );
+      const entries = [...(await zipinfo(online)).keys()].filter((e) =>
+        e.startsWith("dependencies/")
+      );
+      assert.deepEqual(entries, [archive.file]);
+      onlineDir = await unzip(online);
+      const onlineDeps =
+        parse(await Deno.readTextFile(join(onlineDir, "manifest.yml"))).dependencies;
+      assert.equal(onlineDeps[0].file, undefined);
+      assert.deepEqual(onlineDeps[1], archive);
+      const fromOnline = await stageApp(join(REPO, "examples", "flask_app"), {
+        manifest,
+        buildpacks: [onlineDir],
+        env: { BP_DEBUG: "1" },
+      });
+      try {
+        assertStaged(fromOnline);
+        assert.match(fromOnline.log, /Download \[file:/);
+        assert.match(
+          fromOnline.log,
+          /Added \d+ precompiled modules of pip's imports from the buildpack/,
+        );
+        assert.doesNotMatch(fromOnline.log, /Compiled \d+ of \d+ modules beside pip/);
+      } finally {
+        await cleanup(fromOnline);
+      }
     } finally {
+      if (onlineDir) await Deno.remove(onlineDir, { recursive: true });
       if (unpacked) await Deno.remove(unpacked, { recursive: true });
       for (const dir of cacheDirs) await Deno.remove(dir, { recursive: true });
       await Deno.remove(repo, { recursive: true });

@@ -12,12 +12,45 @@
  * @module
  */
 import { basename, join } from "node:path";
-import type { Dependency } from "../../lib/manifest.ts";
+import {
+  defaultVersion,
+  dependenciesFor,
+  type Dependency,
+  type Manifest,
+  stacksOf,
+} from "../../lib/manifest.ts";
+import { matchVersion } from "../../lib/python/version.ts";
+import type { BytecodeChoice } from "./cli.ts";
+import { ANY_STACK } from "./manifest_for_stack.ts";
 import { extractArchive } from "../../lib/deps/extract.ts";
 import { compileOrder, COMPILER, osPyc, pycOf, stdlibDir } from "../../lib/python/bytecode.ts";
 import { BYTECODE_DEPENDENCY } from "../../lib/python/bytecode_archive.ts";
 import { packTarball } from "../python_dep/package.ts";
 import { bundledEntry } from "./dependencies.ts";
+
+/**
+ * The runtimes `choice` (`--bytecode`) asks archives for, in manifest order:
+ * every python of the manifest, or for each stack the one its
+ * `default_versions` picks (the newest 3.x without one). Pure.
+ */
+export function runtimesToCompile(
+  manifest: Manifest,
+  choice: BytecodeChoice,
+  stack: string,
+): Dependency[] {
+  const pythons = manifest.dependencies.filter((d) => d.name === "python");
+  if (choice === "all") return pythons;
+  if (choice === "none") return [];
+  const picked = new Set<Dependency>();
+  const range = defaultVersion(manifest, "python") ?? "3.x";
+  for (const s of stack === ANY_STACK ? stacksOf(manifest) : [stack]) {
+    const offered = dependenciesFor(manifest, "python", s);
+    const version = matchVersion(range, offered.map((d) => d.version));
+    const dep = offered.find((d) => d.version === version);
+    if (dep) picked.add(dep);
+  }
+  return pythons.filter((d) => picked.has(d));
+}
 
 /** A generated archive: its manifest entry and the file that goes into the zip. */
 export interface BytecodeArchive {

@@ -3,7 +3,12 @@ import { join } from "node:path";
 import { cfLayoutRuntime, pythonRuntime } from "../../tests/support/runtimes.ts";
 import { bytecodeEntryProblem } from "../../lib/python/bytecode_archive.ts";
 import type { Dependency } from "../../lib/manifest.ts";
-import { buildBytecodeArchive, bytecodeArchiveName } from "./bytecode_archive.ts";
+import {
+  buildBytecodeArchive,
+  bytecodeArchiveName,
+  runtimesToCompile,
+} from "./bytecode_archive.ts";
+import { parseManifest } from "../../lib/manifest_yaml.ts";
 
 Deno.test("bytecode archive names say version, stack and content", () => {
   const sha256 = "ab12cd34" + "0".repeat(56);
@@ -126,3 +131,32 @@ Deno.test(
     }
   },
 );
+
+Deno.test("runtimesToCompile: all, the default's pick per stack, or none", () => {
+  const entry = (version: string, stack: string, sha: string) =>
+    `- name: python\n  version: ${version}\n  uri: https://example.com/python_${version}_${stack}.tgz\n` +
+    `  sha256: ${sha.repeat(64)}\n  cf_stacks: [${stack}]\n`;
+  const manifest = parseManifest(
+    "language: python\ndefault_versions:\n- name: python\n  version: 3.13.x\ndependencies:\n" +
+      entry("3.11.7", "cflinuxfs4", "a") + entry("3.13.5", "cflinuxfs4", "b") +
+      entry("3.13.1", "cflinuxfs4", "c") + entry("3.13.2", "cflinuxfs5", "d") +
+      "- name: pip\n  version: '25.2'\n  uri: https://example.com/pip.tgz\n" +
+      `  sha256: ${"e".repeat(64)}\n`,
+    "manifest.yml",
+  );
+  const names = (deps: Dependency[]) => deps.map((d) => `${d.version} ${d.cfStacks}`);
+  assert.deepEqual(names(runtimesToCompile(manifest, "all", "any")), [
+    "3.11.7 cflinuxfs4",
+    "3.13.5 cflinuxfs4",
+    "3.13.1 cflinuxfs4",
+    "3.13.2 cflinuxfs5",
+  ]);
+  assert.deepEqual(names(runtimesToCompile(manifest, "default", "any")), [
+    "3.13.5 cflinuxfs4",
+    "3.13.2 cflinuxfs5",
+  ]);
+  assert.deepEqual(names(runtimesToCompile(manifest, "default", "cflinuxfs4")), [
+    "3.13.5 cflinuxfs4",
+  ]);
+  assert.deepEqual(runtimesToCompile(manifest, "none", "any"), []);
+});

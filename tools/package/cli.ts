@@ -21,9 +21,19 @@ export interface PackageOptions {
   dependencyDir?: string;
   /** Keep downloads here between runs. */
   downloadCache?: string;
-  /** Cached zips: no bytecode archives (the packager runs no runtime). */
-  noBytecode?: boolean;
+  /**
+   * Which runtimes without bytecode get a bytecode archive in the zip (see
+   * `bytecode_archive.ts`): every one of the stack, the one(s)
+   * `default_versions` picks, or none (the packager then runs no runtime).
+   * Default: `all` for cached zips, `none` for others.
+   */
+  bytecode?: BytecodeChoice;
 }
+
+/** The `--bytecode` values. */
+export const BYTECODE_CHOICES = ["all", "default", "none"] as const;
+/** One of {@link BYTECODE_CHOICES}. */
+export type BytecodeChoice = (typeof BYTECODE_CHOICES)[number];
 
 /** Parse the command line; `"help"` for `--help`. */
 export function parsePackageArgs(args: string[]): PackageOptions | "help" {
@@ -41,7 +51,7 @@ export function parsePackageArgs(args: string[]): PackageOptions | "help" {
         binary: { type: "string" },
         "dependency-dir": { type: "string" },
         "download-cache": { type: "string" },
-        "no-bytecode": { type: "boolean", default: false },
+        bytecode: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -57,11 +67,12 @@ export function parsePackageArgs(args: string[]): PackageOptions | "help" {
   if (v.version !== undefined && !/^[0-9A-Za-z][0-9A-Za-z.+_-]*$/.test(v.version)) {
     throw packageUsage(`--version ${JSON.stringify(v.version)} is not a version such as 1.2.3`);
   }
-  if (v["dependency-dir"] !== undefined && !v.cached) {
-    throw packageUsage("--dependency-dir only makes sense with --cached");
+  const bytecode = v.bytecode as BytecodeChoice | undefined;
+  if (bytecode !== undefined && !BYTECODE_CHOICES.includes(bytecode)) {
+    throw packageUsage(`--bytecode ${JSON.stringify(bytecode)}: expected all, default or none`);
   }
-  if (v["no-bytecode"] && !v.cached) {
-    throw packageUsage("--no-bytecode only makes sense with --cached");
+  if (v["dependency-dir"] !== undefined && !v.cached && (bytecode ?? "none") === "none") {
+    throw packageUsage("--dependency-dir only makes sense with --cached or --bytecode all|default");
   }
   for (const key of ["out", "binary", "dependency-dir", "download-cache"] as const) {
     if (v[key] === "") throw packageUsage(`--${key} needs a path`);
@@ -74,7 +85,7 @@ export function parsePackageArgs(args: string[]): PackageOptions | "help" {
     ...(v.binary !== undefined ? { binary: v.binary } : {}),
     ...(v["dependency-dir"] !== undefined ? { dependencyDir: v["dependency-dir"] } : {}),
     ...(v["download-cache"] !== undefined ? { downloadCache: v["download-cache"] } : {}),
-    ...(v["no-bytecode"] ? { noBytecode: true } : {}),
+    ...(bytecode !== undefined ? { bytecode } : {}),
   };
 }
 

@@ -20,7 +20,8 @@ Deno.test("package arguments", () => {
       "d",
       "--download-cache",
       "c",
-      "--no-bytecode",
+      "--bytecode",
+      "none",
     ]),
     {
       stack: "any",
@@ -30,7 +31,7 @@ Deno.test("package arguments", () => {
       binary: "b",
       dependencyDir: "d",
       downloadCache: "c",
-      noBytecode: true,
+      bytecode: "none",
     },
   );
   assert.equal(parsePackageArgs(["--help"]), "help");
@@ -43,11 +44,16 @@ Deno.test("bad package arguments say what is wrong", () => {
   assert.throws(() => parsePackageArgs(["--stack", "s", "--version", "../1"]), /--version/);
   assert.throws(
     () => parsePackageArgs(["--stack", "s", "--dependency-dir", "d"]),
-    /only makes sense with --cached/,
+    /only makes sense with --cached or --bytecode all\|default/,
   );
   assert.throws(
-    () => parsePackageArgs(["--stack", "s", "--no-bytecode"]),
-    /--no-bytecode only makes sense with --cached/,
+    () => parsePackageArgs(["--stack", "s", "--bytecode", "some"]),
+    /--bytecode "some": expected all, default or none/,
+  );
+  // An online zip's bytecode archives need the runtimes: --dependency-dir may bring them.
+  assert.deepEqual(
+    parsePackageArgs(["--stack", "s", "--bytecode", "default", "--dependency-dir", "d"]),
+    { stack: "s", cached: false, bytecode: "default", dependencyDir: "d" },
   );
 });
 

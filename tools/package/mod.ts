@@ -3,14 +3,15 @@
  *
  * ```sh
  * deno task package --stack cflinuxfs4|any [--cached] [--version V] [--out FILE]
- *   [--binary PATH] [--dependency-dir DIR] [--download-cache DIR] [--no-bytecode]
+ *   [--binary PATH] [--dependency-dir DIR] [--download-cache DIR] [--bytecode all|default|none]
  * ```
  *
  * The zip holds `bin/buildpack` (compiled, or `--binary`), `bin/<phase>`
  * symlinks to it, the manifest rewritten for the stack, `sbom.cdx.json` and
  * the manifest's other `include_files`; `--cached` adds every dependency of
- * the stack under `dependencies/`, and for each runtime shipped without
- * bytecode the `.pyc` files of what pip imports, compiled by that runtime
+ * the stack under `dependencies/`; for each runtime shipped without bytecode
+ * (every one of a cached zip, those `--bytecode` names for others) the
+ * `.pyc` files of what pip imports, compiled by that runtime
  * (`bytecode_archive.ts`). Entries are sorted, timestamped from
  * `SOURCE_DATE_EPOCH` or the last commit, with fixed modes: the same inputs
  * give the same bytes. Progress goes to stderr; the zip's path, size and
@@ -29,7 +30,11 @@ import { type PackageOptions, parsePackageArgs, zipName } from "./cli.ts";
 import { denoDir, type DenortSource, reachable, resolveDenort, TARGET } from "./denort.ts";
 import { sourceDate } from "./source_date.ts";
 import { ANY_STACK, manifestForStack, withAddedDependencies } from "./manifest_for_stack.ts";
-import { buildBytecodeArchive, type BytecodeArchive } from "./bytecode_archive.ts";
+import {
+  buildBytecodeArchive,
+  type BytecodeArchive,
+  runtimesToCompile,
+} from "./bytecode_archive.ts";
 import { MANIFEST_PARSED } from "../../lib/manifest.ts";
 import { parsedManifestText } from "../../lib/manifest_yaml.ts";
 import {
@@ -55,12 +60,14 @@ Builds python_buildpack[-cached][-STACK]-vVERSION.zip in the working directory.
   --version V           buildpack version (default: the VERSION file)
   --out FILE            where to write the zip
   --binary PATH         package this executable as bin/buildpack instead of compiling
-  --dependency-dir DIR  take cached dependencies from DIR (by basename or <md5 of uri>/basename);
-                        nothing is downloaded
+  --dependency-dir DIR  take the dependencies the zip bundles or compiles from DIR (by basename
+                        or <md5 of uri>/basename); nothing is downloaded
   --download-cache DIR  keep downloads here between runs
                         (default: \${XDG_CACHE_HOME:-~/.cache}/python-buildpack/dependencies)
-  --no-bytecode         cached zips: do not run the bundled runtimes to precompile what pip
-                        imports (first stagings with runtimes without bytecode compile it)
+  --bytecode WHICH      all, default or none: for which runtimes without bytecode the zip
+                        carries the bytecode of what pip imports, compiled by running them here
+                        (default: all for --cached, none otherwise; default = the runtime
+                        default_versions picks, fetched like a cached zip's dependencies)
 
 Environment: SOURCE_DATE_EPOCH (the entries' timestamp; default: the last commit's date),
 DENORT_BIN (denort for deno compile; or seed \$DENO_DIR/dl/release/v<deno>/denort-<target>.zip).`;
@@ -107,14 +114,13 @@ async function includedEntries(repo: string, includeFiles: string[]): Promise<En
   return entries;
 }
 
-/** The bytecode archives of the bundled runtimes that ship without bytecode, built in turn. */
+/** The bytecode archives of those runtimes that ship without bytecode, built in turn. */
 async function bytecodeArchives(
-  bundled: BundledDependency[],
+  runtimes: BundledDependency[],
   options: { buildDir: string; stack: string; epoch: number; log: (line: string) => void },
 ): Promise<BytecodeArchive[]> {
   const archives: BytecodeArchive[] = [];
-  for (const { dependency, path } of bundled) {
-    if (dependency.name !== "python") continue;
+  for (const { dependency, path } of runtimes) {
     const archive = await buildBytecodeArchive(dependency, path, {
       workDir: options.buildDir,
       stacks: options.stack === ANY_STACK ? dependency.cfStacks : [options.stack],
@@ -183,9 +189,25 @@ export async function packageBuildpack(
 
   const buildDir = await Deno.makeTempDir({ prefix: "package-" });
   try {
-    const archives = options.cached && !options.noBytecode
-      ? await bytecodeArchives(bundled, { buildDir, stack: options.stack, epoch, log })
-      : [];
+    // Cached zips have their runtimes at hand; others fetch those they compile.
+    const toCompile = runtimesToCompile(
+      stackManifest.manifest,
+      options.bytecode ?? (options.cached ? "all" : "none"),
+      options.stack,
+    );
+    const runtimes = options.cached
+      ? bundled.filter((b) => toCompile.includes(b.dependency))
+      : await bundleDependencies(toCompile, {
+        ...(options.dependencyDir !== undefined ? { dependencyDir: options.dependencyDir } : {}),
+        downloadCache: options.downloadCache ?? defaultDownloadCache(env),
+        log,
+      });
+    const archives = await bytecodeArchives(runtimes, {
+      buildDir,
+      stack: options.stack,
+      epoch,
+      log,
+    });
     stackManifest = withAddedDependencies(
       stackManifest,
       archives.map((a) => a.dependency),
