@@ -15,6 +15,7 @@ import { join } from "../path.ts";
 import { dependenciesFor, type Dependency, type Manifest } from "../manifest.ts";
 import type { DependencyInstaller } from "../deps/install.ts";
 import type { Logger } from "../log.ts";
+import { pathExists } from "../path_exists.ts";
 
 /** The manifest name of a runtime's bytecode archive. */
 export const BYTECODE_DEPENDENCY = "python-bytecode";
@@ -77,15 +78,6 @@ async function listFiles(dir: string): Promise<{ files: string[]; others: string
   };
   await walk("");
   return { files, others };
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** What {@link BytecodeArchive} fetched: its checked files in a scratch dir, or why not. */
@@ -169,7 +161,7 @@ export class BytecodeArchive {
         for (const rel of fetched.files) {
           const target = join(this.#pythonDir, rel);
           const source = join(this.#pythonDir, sourceOfArchivePyc(rel));
-          if (!(await exists(source)) || (await exists(target))) continue;
+          if (!(await pathExists(source)) || (await pathExists(target))) continue;
           await Deno.mkdir(join(target, ".."), { recursive: true });
           await Deno.rename(join(fetched.scratch, rel), target);
           added++;
