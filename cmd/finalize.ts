@@ -15,7 +15,7 @@ import { writeMetadata } from "../lib/stage/metadata.ts";
 import { housekeeping } from "../lib/stage/housekeeping.ts";
 import { summaryLines, takeSupplySummary, timed } from "../lib/stage/summary.ts";
 import { seconds, stagingElapsed } from "../lib/stage/timer.ts";
-import { pythonEnv } from "../lib/python/pip.ts";
+import { pythonEnv } from "../lib/python/python_env.ts";
 import { installedDistributions, sitePackagesDir } from "../lib/python/site_packages.ts";
 import { collectStatic } from "../lib/django/collectstatic.ts";
 import { defaultWebProcess, findWsgiModules, launchYaml } from "../lib/stage/web_process.ts";

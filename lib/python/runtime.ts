@@ -20,6 +20,7 @@ import {
 import { installedDistributions, sitePackagesDir } from "./site_packages.ts";
 import { type BytecodeJob, compileBytecodeBehindPip } from "./bytecode.ts";
 import { BytecodeArchive } from "./bytecode_archive.ts";
+import { RUNTIME_EXTRA_LIB_DIR } from "./python_env.ts";
 
 /** How the runtime got into place. */
 export interface RuntimeResult {
@@ -111,13 +112,6 @@ export async function installRuntime(
     ...(bytecode && { bytecode }),
   };
 }
-
-/**
- * Where the official Cloud Foundry python tarballs carry libraries the stack
- * lacks (Tcl/Tk for `_tkinter`), relative to the runtime. Their buildpack
- * links it into `deps/<IDX>/lib` (so LD_LIBRARY_PATH finds them); so do we.
- */
-export const RUNTIME_EXTRA_LIB_DIR = "usr/lib/x86_64-linux-gnu";
 
 /**
  * Relative symlinks `deps/<IDX>/bin/*` -> `../python/bin/*`, and into
