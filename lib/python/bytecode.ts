@@ -6,7 +6,9 @@
  * extracted, a second process compiles the same files from the other end of
  * pip's import order ({@link PIP_IMPORTS}), skipping those pip has compiled
  * by the time it gets there, so the two meet about halfway and pip finds the
- * rest compiled.
+ * rest compiled. A cached buildpack that carries this runtime's bytecode
+ * archive (`bytecode_archive.ts`) has them all compiled before pip starts,
+ * and this compiler does not start.
  *
  * It never changes what gets installed: the stdlib's `.pyc` files are
  * written as `unchecked-hash` (valid whatever the mtimes; pip never touches
