@@ -148,6 +148,8 @@ function progress(text: string): void {
 
 /** ms to s. */
 const s = (ms: number) => ms / 1000;
+/** A staging's supply + finalize + release, s. */
+const stagingTotal = (r: StagingResult) => s(r.supply.ms + r.finalize.ms + r.release.ms);
 /** KiB to MiB. */
 const mib = (kb: number) => kb / 1024;
 
@@ -651,7 +653,7 @@ async function main(): Promise<void> {
       group: kind,
       name: "staging total (supply + finalize + release)",
       unit: "s",
-      values: list.map((r) => s(r.supply.ms + r.finalize.ms + r.release.ms)),
+      values: list.map(stagingTotal),
       official: isCold ? 4.33 : 4.37,
       target: isCold ? { max: 3.8, text: "< 3.8 s" } : { max: 0.3, text: "< 0.3 s" },
     });
@@ -752,13 +754,12 @@ async function main(): Promise<void> {
   }
 
   if (coldB.length && byHand.length) {
-    const total = (r: StagingResult) => s(r.supply.ms + r.finalize.ms + r.release.ms);
     const a = basename(runtime.tarball);
     const b = basename(noBytecode!.tarball);
     const floorA = byHand.map((r) => s(r.tar + r.pip));
     const floorB = byHandB.map((r) => s(r.tarMs + r.pipMs));
-    const coldA = cold.map(total);
-    const coldBs = coldB.map(total);
+    const coldA = cold.map(stagingTotal);
+    const coldBs = coldB.map(stagingTotal);
     add({ group: "bytecode", name: `A = ${a} (with bytecode)`, unit: "", values: [] });
     add({ group: "bytecode", name: "  A: cold staging total", unit: "s", values: coldA });
     add({
@@ -838,9 +839,8 @@ async function main(): Promise<void> {
   }
 
   if (coldCached.length) {
-    const total = (r: StagingResult) => s(r.supply.ms + r.finalize.ms + r.release.ms);
-    const a = coldCached.map((r) => total(r.a));
-    const b = coldCached.map((r) => total(r.b));
+    const a = coldCached.map((r) => stagingTotal(r.a));
+    const b = coldCached.map((r) => stagingTotal(r.b));
     add({
       group: "bytecode",
       name: `cached zips: A's, and B's with ${cachedB?.archive ?? "no archive"}`,

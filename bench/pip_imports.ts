@@ -12,17 +12,10 @@
 import { join } from "node:path";
 import { pythonRuntime } from "../tests/support/runtimes.ts";
 import { mirrorEnv } from "../tests/support/pip_mirror.ts";
-import { stdlibDir } from "../lib/python/bytecode.ts";
+import { sourceOfPyc, stdlibDir } from "../lib/python/bytecode.ts";
 import { byHandStaging, withoutBytecode } from "./by_hand.ts";
 import { REPO } from "./staging.ts";
 import { removeTree, runChecked } from "./support.ts";
-
-/** `.../__pycache__/name.cpython-311.pyc` to `.../name.py`; undefined for other files. */
-export function sourceOfPyc(rel: string): string | undefined {
-  const m = rel.match(/^(.*?)(?:^|\/)__pycache__\/([^/]+?)\.[a-z]+-\d+(?:\.opt-\d)?\.pyc$/);
-  if (!m) return undefined;
-  return m[1] ? `${m[1]}/${m[2]}.py` : `${m[2]}.py`;
-}
 
 /** Files under `root` with their mtimes in ns (Deno's Date keeps only ms: too coarse here). */
 async function files(root: string): Promise<{ rel: string; mtime: bigint }[]> {

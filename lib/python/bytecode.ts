@@ -85,6 +85,13 @@ export function pycOf(rel: string, version: string): string {
   return `${dir}__pycache__/${stem}.cpython-${major}${minor}.pyc`;
 }
 
+/** The source of a `.pyc` path (`a/__pycache__/b.cpython-311.pyc` to `a/b.py`); undefined for other files. */
+export function sourceOfPyc(rel: string): string | undefined {
+  const m = rel.match(/^(.*?)(?:^|\/)__pycache__\/([^/]+?)\.[a-z]+-\d+(?:\.opt-\d)?\.pyc$/);
+  if (!m) return undefined;
+  return m[1] ? `${m[1]}/${m[2]}.py` : `${m[2]}.py`;
+}
+
 /** A `.py` path inside the stdlib dir (no absolute path, no `..`). */
 function compilable(rel: string): boolean {
   return !rel.startsWith("/") && !rel.split("/").includes("..") && rel.endsWith(".py");

@@ -16,6 +16,7 @@ import { dependenciesFor, type Dependency, type Manifest } from "../manifest.ts"
 import type { DependencyInstaller } from "../deps/install.ts";
 import type { Logger } from "../log.ts";
 import { pathExists } from "../path_exists.ts";
+import { sourceOfPyc } from "./bytecode.ts";
 
 /** The manifest name of a runtime's bytecode archive. */
 export const BYTECODE_DEPENDENCY = "python-bytecode";
@@ -54,14 +55,6 @@ export function bytecodeEntryProblem(rel: string, version: string): string | und
   const name = parts[parts.length - 1];
   if (!name.endsWith(tag) || name.length === tag.length) return `not a *${tag} file`;
   return undefined;
-}
-
-/** The source a `.pyc` of the archive belongs to (`a/__pycache__/b.cpython-311.pyc` -> `a/b.py`). Pure. */
-export function sourceOfArchivePyc(rel: string): string {
-  const parts = rel.split("/");
-  const name = parts.pop()!;
-  parts.pop(); // __pycache__
-  return [...parts, `${name.slice(0, name.indexOf("."))}.py`].join("/");
 }
 
 /** Regular files under `dir`, relative; anything else is reported by name. */
@@ -160,7 +153,8 @@ export class BytecodeArchive {
       try {
         for (const rel of fetched.files) {
           const target = join(this.#pythonDir, rel);
-          const source = join(this.#pythonDir, sourceOfArchivePyc(rel));
+          // An accepted entry is a .pyc path: it has a source.
+          const source = join(this.#pythonDir, sourceOfPyc(rel)!);
           if (!(await pathExists(source)) || (await pathExists(target))) continue;
           await Deno.mkdir(join(target, ".."), { recursive: true });
           await Deno.rename(join(fetched.scratch, rel), target);

@@ -9,8 +9,8 @@ import {
   addBytecodeArchive,
   bytecodeArchiveFor,
   bytecodeEntryProblem,
-  sourceOfArchivePyc,
 } from "./bytecode_archive.ts";
+import { sourceOfPyc } from "./bytecode.ts";
 
 const SHA_A = "a".repeat(64);
 const SHA_B = "b".repeat(64);
@@ -68,13 +68,13 @@ Deno.test("bytecodeEntryProblem: only .pyc files of the runtime's version in __p
   }
 });
 
-Deno.test("sourceOfArchivePyc", () => {
+Deno.test("sourceOfPyc: the source of an archive entry", () => {
   assert.equal(
-    sourceOfArchivePyc("lib/python3.11/__pycache__/os.cpython-311.pyc"),
+    sourceOfPyc("lib/python3.11/__pycache__/os.cpython-311.pyc"),
     "lib/python3.11/os.py",
   );
   assert.equal(
-    sourceOfArchivePyc("lib/python3.11/json/__pycache__/decoder.cpython-311.pyc"),
+    sourceOfPyc("lib/python3.11/json/__pycache__/decoder.cpython-311.pyc"),
     "lib/python3.11/json/decoder.py",
   );
 });
