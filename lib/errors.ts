@@ -523,7 +523,8 @@ export function packageUsage(problem: string): BuildpackError {
   return new BuildpackError(
     `package: ${problem}.\n` +
       "Usage: deno task package --stack STACK|any [--cached] [--version V] [--out FILE]\n" +
-      "         [--binary PATH] [--dependency-dir DIR] [--download-cache DIR]",
+      "         [--binary PATH] [--dependency-dir DIR] [--download-cache DIR]\n" +
+      "         [--bytecode all|default|none]",
     { exitCode: 2 },
   );
 }
@@ -594,6 +595,23 @@ export function packageDependenciesMissing(
       missing.map((m) => `  - ${m.file} (${m.name} ${m.version}, from ${m.uri})`).join("\n") +
       "\nCopy those files (by their basename, or under <md5 of uri>/) into the directory, " +
       "or package on a machine that can download them.",
+  );
+}
+
+/**
+ * An online zip could not fetch a runtime whose bytecode it was to carry
+ * (`--bytecode default|all`, default `default`); `problem` is the fetch's error.
+ */
+export function packageBytecodeRuntimeUnavailable(
+  runtime: string,
+  problem: string,
+): BuildpackError {
+  return new BuildpackError(
+    `package: could not fetch ${runtime} to compile the bytecode this online zip carries for it:\n` +
+      `  ${problem.split("\n")[0].replace(/^Could not install [^:]+: /, "")}\n` +
+      "Package on a machine that can download it, give its tarball with --dependency-dir DIR, " +
+      "or leave the bytecode out with --bytecode none (an app's first staging then compiles " +
+      "pip's imports itself).",
   );
 }
 

@@ -195,11 +195,15 @@ Deno.test(
     try {
       const zip = join(dir, "bp.zip");
       const standIn = await shimWrapper(dir);
+      // --bytecode none: the repo's manifest points at the internet, and this test is
+      // about the zip's own files (the default runtime's bytecode: tests below).
       const run = await packager([
         "--stack",
         "cflinuxfs4",
         "--binary",
         standIn,
+        "--bytecode",
+        "none",
         "--out",
         zip,
       ]);
@@ -300,9 +304,10 @@ Deno.test(
     const dir = await Deno.makeTempDir({ prefix: "e2e-package-" });
     try {
       const binary = join(REPO, "bin", "buildpack");
-      const any = await packager(["--stack", "any", "--binary", binary, "--version", "9.9.9"], {
-        env: { INIT_CWD: dir },
-      });
+      const any = await packager(
+        ["--stack", "any", "--binary", binary, "--version", "9.9.9", "--bytecode", "none"],
+        { env: { INIT_CWD: dir } },
+      );
       assertPackaged(any);
       const zip = join(dir, "python_buildpack-v9.9.9.zip");
       const unpacked = await unzip(zip);
@@ -534,6 +539,40 @@ Deno.test(
 );
 
 Deno.test(
+  "an online zip that cannot fetch its default runtime for its bytecode fails naming --bytecode none",
+  { ...opts, ignore: skip !== undefined },
+  async () => {
+    const rt = (await pythonRuntime("3.11"))!;
+    const uri = `${CLOSED}/buildpacks/${basename(rt.tarball)}`;
+    const repo = await repoCopy(testManifest([{ ...rt, uri }], { stack: "cflinuxfs4" }));
+    try {
+      const zip = join(repo, "bp.zip");
+      const args = ["--stack", "cflinuxfs4", "--binary", join(repo, "bin", "buildpack")];
+      const env = { HTTPS_PROXY: CLOSED, HTTP_PROXY: CLOSED };
+      const failed = await packager([...args, "--out", zip], { repo, env });
+      assert.equal(failed.code, 1, failed.stderr);
+      assert.match(
+        failed.stderr,
+        new RegExp(
+          `could not fetch python ${rt.version} to compile the bytecode this online zip carries`,
+        ),
+      );
+      assert.match(failed.stderr, /or leave the bytecode out with --bytecode none/);
+      await assert.rejects(() => Deno.stat(zip), "no zip is left behind");
+
+      const none = await packager([...args, "--bytecode", "none", "--out", zip], { repo, env });
+      assertPackaged(none);
+      assert.deepEqual(
+        [...(await zipinfo(zip)).keys()].filter((e) => e.startsWith("dependencies/")),
+        [],
+      );
+    } finally {
+      await Deno.remove(repo, { recursive: true });
+    }
+  },
+);
+
+Deno.test(
   "a cached zip carries pip's imports precompiled for a runtime without bytecode; staging adds them",
   { ...opts, ignore: skip !== undefined },
   async () => {
@@ -625,15 +664,13 @@ Deno.test(
         await cleanup(damaged);
       }
 
-      // An online zip asked for the default runtime's archive: it carries the archive
-      // (the same bytes), not the runtime, which staging downloads.
+      // An online zip, by default, carries the default runtime's archive (the same
+      // bytes), not the runtime, which staging downloads.
       const online = join(repo, "online.zip");
       assertPackaged(
         await packager([
           "--stack",
           "cflinuxfs4",
-          "--bytecode",
-          "default",
           "--binary",
           await shimWrapper(repo),
           "--download-cache",

@@ -25,7 +25,7 @@ export interface PackageOptions {
    * Which runtimes without bytecode get a bytecode archive in the zip (see
    * `bytecode_archive.ts`): every one of the stack, the one(s)
    * `default_versions` picks, or none (the packager then runs no runtime).
-   * Default: `all` for cached zips, `none` for others.
+   * Default: `all` for cached zips, `default` for others.
    */
   bytecode?: BytecodeChoice;
 }
@@ -71,8 +71,11 @@ export function parsePackageArgs(args: string[]): PackageOptions | "help" {
   if (bytecode !== undefined && !BYTECODE_CHOICES.includes(bytecode)) {
     throw packageUsage(`--bytecode ${JSON.stringify(bytecode)}: expected all, default or none`);
   }
-  if (v["dependency-dir"] !== undefined && !v.cached && (bytecode ?? "none") === "none") {
-    throw packageUsage("--dependency-dir only makes sense with --cached or --bytecode all|default");
+  if (v["dependency-dir"] !== undefined && !v.cached && bytecode === "none") {
+    throw packageUsage(
+      "--dependency-dir has nothing to give an online zip with --bytecode none " +
+        "(it holds the runtimes a cached zip bundles or whose bytecode a zip carries)",
+    );
   }
   for (const key of ["out", "binary", "dependency-dir", "download-cache"] as const) {
     if (v[key] === "") throw packageUsage(`--${key} needs a path`);

@@ -43,14 +43,19 @@ Deno.test("bad package arguments say what is wrong", () => {
   assert.throws(() => parsePackageArgs(["--stack", "s", "--bogus"]), /bogus/);
   assert.throws(() => parsePackageArgs(["--stack", "s", "--version", "../1"]), /--version/);
   assert.throws(
-    () => parsePackageArgs(["--stack", "s", "--dependency-dir", "d"]),
-    /only makes sense with --cached or --bytecode all\|default/,
+    () => parsePackageArgs(["--stack", "s", "--dependency-dir", "d", "--bytecode", "none"]),
+    /--dependency-dir has nothing to give an online zip with --bytecode none/,
   );
   assert.throws(
     () => parsePackageArgs(["--stack", "s", "--bytecode", "some"]),
     /--bytecode "some": expected all, default or none/,
   );
-  // An online zip's bytecode archives need the runtimes: --dependency-dir may bring them.
+  // An online zip's bytecode archives need the runtimes: --dependency-dir may bring them
+  // (the default runtime's, without --bytecode).
+  assert.deepEqual(
+    parsePackageArgs(["--stack", "s", "--dependency-dir", "d"]),
+    { stack: "s", cached: false, dependencyDir: "d" },
+  );
   assert.deepEqual(
     parsePackageArgs(["--stack", "s", "--bytecode", "default", "--dependency-dir", "d"]),
     { stack: "s", cached: false, bytecode: "default", dependencyDir: "d" },

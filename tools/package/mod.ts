@@ -10,7 +10,8 @@
  * symlinks to it, the manifest rewritten for the stack, `sbom.cdx.json` and
  * the manifest's other `include_files`; `--cached` adds every dependency of
  * the stack under `dependencies/`; for each runtime shipped without bytecode
- * (every one of a cached zip, those `--bytecode` names for others) the
+ * (every one of a cached zip, each stack's default one of an online zip,
+ * or those `--bytecode` names) the
  * `.pyc` files of what pip imports, compiled by that runtime
  * (`bytecode_archive.ts`). Entries are sorted, timestamped from
  * `SOURCE_DATE_EPOCH` or the last commit, with fixed modes: the same inputs
@@ -23,6 +24,7 @@ import { fileURLToPath } from "node:url";
 import {
   BuildpackError,
   packageBinaryInvalid,
+  packageBytecodeRuntimeUnavailable,
   packageIncludeFileMissing,
 } from "../../lib/errors.ts";
 import { sha256File } from "../../lib/deps/download.ts";
@@ -35,7 +37,7 @@ import {
   type BytecodeArchive,
   runtimesToCompile,
 } from "./bytecode_archive.ts";
-import { MANIFEST_PARSED } from "../../lib/manifest.ts";
+import { type Dependency, MANIFEST_PARSED } from "../../lib/manifest.ts";
 import { parsedManifestText } from "../../lib/manifest_yaml.ts";
 import {
   type BundledDependency,
@@ -66,8 +68,9 @@ Builds python_buildpack[-cached][-STACK]-vVERSION.zip in the working directory.
                         (default: \${XDG_CACHE_HOME:-~/.cache}/python-buildpack/dependencies)
   --bytecode WHICH      all, default or none: for which runtimes without bytecode the zip
                         carries the bytecode of what pip imports, compiled by running them here
-                        (default: all for --cached, none otherwise; default = the runtime
-                        default_versions picks, fetched like a cached zip's dependencies)
+                        (default: all for --cached, default otherwise; default = the runtime
+                        default_versions picks, fetched like a cached zip's dependencies;
+                        none: no runtime is fetched or run here)
 
 Environment: SOURCE_DATE_EPOCH (the entries' timestamp; default: the last commit's date),
 DENORT_BIN (denort for deno compile; or seed \$DENO_DIR/dl/release/v<deno>/denort-<target>.zip).`;
@@ -112,6 +115,26 @@ async function includedEntries(repo: string, includeFiles: string[]): Promise<En
     if (!GENERATED.has(rel)) await visit(rel, raw);
   }
   return entries;
+}
+
+/**
+ * An online zip's runtimes to compile, fetched as a cached zip's dependencies
+ * are (only their bytecode is bundled); a failure names `--bytecode none`.
+ */
+async function fetchRuntimes(
+  runtimes: Dependency[],
+  options: { dependencyDir?: string; downloadCache: string; log: (line: string) => void },
+): Promise<BundledDependency[]> {
+  const fetched: BundledDependency[] = [];
+  for (const runtime of runtimes) {
+    try {
+      fetched.push(...await bundleDependencies([runtime], options));
+    } catch (err) {
+      if (!(err instanceof BuildpackError)) throw err;
+      throw packageBytecodeRuntimeUnavailable(`python ${runtime.version}`, err.message);
+    }
+  }
+  return fetched;
 }
 
 /** The bytecode archives of those runtimes that ship without bytecode, built in turn. */
@@ -192,12 +215,12 @@ export async function packageBuildpack(
     // Cached zips have their runtimes at hand; others fetch those they compile.
     const toCompile = runtimesToCompile(
       stackManifest.manifest,
-      options.bytecode ?? (options.cached ? "all" : "none"),
+      options.bytecode ?? (options.cached ? "all" : "default"),
       options.stack,
     );
     const runtimes = options.cached
       ? bundled.filter((b) => toCompile.includes(b.dependency))
-      : await bundleDependencies(toCompile, {
+      : await fetchRuntimes(toCompile, {
         ...(options.dependencyDir !== undefined ? { dependencyDir: options.dependencyDir } : {}),
         downloadCache: options.downloadCache ?? defaultDownloadCache(env),
         log,
