@@ -49,22 +49,24 @@ export async function prepareBuildpack(dir: string, runtime: BuiltRuntime): Prom
 }
 
 /**
- * A copy of the buildpack laid out as `deno task package --cached` lays out
- * a zip: the runtime under `dependencies/`, the manifest's entries with
- * `file:`, and the bytecode archive the packager makes for a runtime
- * without bytecode (none for one with it). Resolves with the dir and the
- * archive's name, if any.
+ * A copy of the buildpack laid out as `deno task package` lays out a zip:
+ * the bytecode archive the packager makes for a runtime without bytecode
+ * (none for one with it) bundled, with its `file:` manifest entry; with
+ * `cached`, the runtime too (under `dependencies/`, `file:`), else the
+ * runtime stays at its `file://` uri, as an online zip's is downloaded.
+ * Resolves with the dir and the archive's name, if any.
  */
-export async function prepareCachedBuildpack(
+export async function prepareZipBuildpack(
   dir: string,
   runtime: BuiltRuntime,
+  options: { cached: boolean },
 ): Promise<{ dir: string; archive?: string }> {
   await prepareBuildpack(dir, runtime);
   const file = join(dir, "manifest.yml");
   let manifest = manifestForStack(testManifest([runtime]), {
     file,
     stack: "cflinuxfs4",
-    fileFor: bundledEntry,
+    ...(options.cached ? { fileFor: bundledEntry } : {}),
   });
   const work = await Deno.makeTempDir({ dir, prefix: ".package-" });
   try {
@@ -75,7 +77,9 @@ export async function prepareCachedBuildpack(
       log: () => {},
     });
     manifest = withAddedDependencies(manifest, archive ? [archive.dependency] : [], file);
-    const files: [string, string][] = [[runtime.tarball, manifest.dependencies[0].file!]];
+    const files: [string, string][] = options.cached
+      ? [[runtime.tarball, manifest.dependencies[0].file!]]
+      : [];
     if (archive) files.push([archive.path, archive.dependency.file!]);
     for (const [from, entry] of files) {
       await Deno.mkdir(join(dir, entry, ".."), { recursive: true });
