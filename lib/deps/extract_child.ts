@@ -170,7 +170,11 @@ export class WaitingChild {
   async run(
     archive: string,
     target: string,
-    options: { signal?: AbortSignal } = {},
+    options: {
+      signal?: AbortSignal;
+      /** Called once the child has its job. */
+      started?: () => void;
+    } = {},
   ): Promise<boolean> {
     this.#used = true;
     if (this.#exited) {
@@ -193,6 +197,7 @@ export class WaitingChild {
         await this.#child.output().catch(() => {});
         return false;
       }
+      options.started?.();
       const out = await this.#child.output();
       options.signal?.throwIfAborted();
       return outcome(out, archive);

@@ -83,24 +83,24 @@ export class DependencyInstaller {
 
   /** A verified local copy of the dependency's file (logs `Copy [...]` or `Download [...]`). */
   async fetch(dep: Dependency): Promise<string> {
-    const { path, verified } = await this.#locate(dep);
-    await verified;
+    const { path, verify } = await this.#locate(dep);
+    await verify();
     return path;
   }
 
   /**
    * The dependency's local file, and its sha256 check: already done for
-   * downloads and app-cache copies, still running for a cached buildpack's
+   * downloads and app-cache copies, still to run for a cached buildpack's
    * copy or a `file://` source, so that extraction can run beside it.
    */
-  async #locate(dep: Dependency): Promise<{ path: string; verified: Promise<void> }> {
+  async #locate(dep: Dependency): Promise<{ path: string; verify: () => Promise<void> }> {
     const { log, root, cacheDir } = this.#opts;
-    // Loaded on use (it needs node:crypto for md5): a restage that reuses the runtime never fetches.
+    // Loaded on use (md5, an npm package): a restage that reuses the runtime never fetches.
     const { bundledPath } = await import("./bundled_path.ts");
     const bundled = bundledPath(root, dep);
     if (await pathExists(bundled)) {
       log.info(`Copy [${bundled}]`);
-      return { path: bundled, verified: verify(dep, bundled) };
+      return { path: bundled, verify: () => verify(dep, bundled) };
     }
     const cached = await appCachePath(cacheDir, dep);
     this.keep(dep);
@@ -108,7 +108,7 @@ export class DependencyInstaller {
       const actual = await sha256File(cached);
       if (actual === dep.sha256.toLowerCase()) {
         log.info(`Copy [${cached}]`);
-        return { path: cached, verified: Promise.resolve() };
+        return { path: cached, verify: () => Promise.resolve() };
       }
       log.debug(`cached ${cached} has sha256 ${actual}, downloading again`);
     }
@@ -117,7 +117,7 @@ export class DependencyInstaller {
     const partial = `${cached}.partial`;
     if (dep.uri.startsWith("file://")) {
       const source = fromFileUrl(dep.uri);
-      return { path: source, verified: this.#verifyLocal(dep, { source, partial, cached }) };
+      return { path: source, verify: () => this.#verifyLocal(dep, { source, partial, cached }) };
     }
     await downloadTo(dep.uri, partial, {
       name: dep.name,
@@ -126,7 +126,7 @@ export class DependencyInstaller {
       onRetry: (reason, attempt) => log.warning(`Download failed (${reason}); retry ${attempt}`),
     });
     await Deno.rename(partial, cached);
-    return { path: cached, verified: Promise.resolve() };
+    return { path: cached, verify: () => Promise.resolve() };
   }
 
   /**
@@ -163,6 +163,8 @@ export class DependencyInstaller {
    * there on failure. The sha256 check of a local file runs beside the
    * extraction (into a scratch dir, under the archive policy), which is
    * stopped when the check fails; only a verified tree is moved to `target`.
+   * The check starts once the extraction has (its first use loads
+   * `node:crypto`, ~25 ms that would otherwise delay the extract child's job).
    */
   async install(
     dep: Dependency,
@@ -172,25 +174,28 @@ export class DependencyInstaller {
       prestarted?: boolean;
     } = {},
   ): Promise<void> {
-    const { path: file, verified } = await this.#locate(dep);
+    const { path: file, verify } = await this.#locate(dep);
     const stop = new AbortController();
+    let checked: Promise<{ err: unknown } | undefined> | undefined;
     // A handler at once: a failed check must not be an unhandled rejection meanwhile.
-    const checked = verified.then(() => undefined, (err: unknown) => {
-      stop.abort();
-      return { err };
-    });
+    const check = () =>
+      checked ??= verify().then(() => undefined, (err: unknown) => {
+        stop.abort();
+        return { err };
+      });
     const scratch = `${target}.partial-${crypto.randomUUID().slice(0, 8)}`;
     let extractError: { err: unknown } | undefined;
     try {
       await this.#extract(file, scratch, {
         signal: stop.signal,
         prestarted: options.prestarted ?? true,
+        started: check,
       });
     } catch (err) {
       extractError = { err };
     }
     // The sha256 check's failure comes first: an extraction it stopped failed because of it.
-    const failed = (await checked) ?? extractError;
+    const failed = (await check()) ?? extractError;
     if (failed === undefined) {
       try {
         await Deno.rename(scratch, target);
@@ -217,20 +222,28 @@ export class DependencyInstaller {
   async #extract(
     archive: string,
     target: string,
-    options: { signal: AbortSignal; prestarted: boolean },
+    options: {
+      signal: AbortSignal;
+      prestarted: boolean;
+      /** Called once the extraction has begun (or is about to, in this process). */
+      started: () => void;
+    },
   ): Promise<void> {
-    const { signal } = options;
+    const { signal, started } = options;
     if (options.prestarted) {
       const waiting = await this.#waiting;
       this.#waiting = undefined;
-      if (waiting && await waiting.run(archive, target, { signal })) return;
+      if (waiting && await waiting.run(archive, target, { signal, started })) return;
     }
     const executable = join(this.#opts.root, "bin", "buildpack");
     if (await pathExists(executable)) {
       const { extractInChild } = await import("./extract_child.ts");
-      if (await extractInChild(executable, archive, target, { signal })) return;
+      const extracting = extractInChild(executable, archive, target, { signal });
+      started();
+      if (await extracting) return;
       this.#opts.log.debug(`could not start ${executable} extract: extracting in this process`);
     }
+    started();
     // Loaded on use: a restage that reuses the cached runtime never loads the tar reader.
     const { extractArchive } = await import("./extract.ts");
     await extractArchive(archive, target);
