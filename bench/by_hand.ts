@@ -24,6 +24,7 @@ import {
 import { lockedPlan } from "../lib/python/managers/locked_plan.ts";
 import type { LockedInstall } from "../lib/python/managers/locked.ts";
 import { normalizeName, sitePackagesDir } from "../lib/python/site_packages.ts";
+import { pipInterpreterArgs } from "../lib/python/pip_main.ts";
 import { Logger, MemorySink } from "../lib/log.ts";
 import { stagingEnv as depsStagingEnv } from "../lib/stage/staging_env.ts";
 import { freshStaging, stagingEnv } from "./staging.ts";
@@ -71,8 +72,9 @@ export interface ByHandOptions {
    */
   compile?: { version: string };
   /**
-   * pip as supply runs it: `--no-compile`, with `bytecode.ts`'s compiler of
-   * the installed packages beside it; `pipMs` then lasts until it is done.
+   * pip as supply runs it: started as supply starts it (`pip_main.ts`),
+   * `--no-compile`, with `bytecode.ts`'s compiler of the installed packages
+   * beside it; `pipMs` then lasts until it is done.
    */
   compileInstalled?: boolean;
 }
@@ -107,9 +109,7 @@ export async function byHandStaging(
     cacheDir: dirs.cacheDir,
     depsIdxDir,
   });
-  const args = [
-    "-m",
-    "pip",
+  const pipArgs = [
     "install",
     "-r",
     options.requirements ?? "requirements.txt",
@@ -119,6 +119,8 @@ export async function byHandStaging(
     ...(options.pipArgs ?? []),
     ...(options.compileInstalled ? ["--no-compile"] : []),
   ];
+  // By hand is `python -m pip`; pip as supply runs it is started as supply starts it.
+  const args = options.compileInstalled ? pipInterpreterArgs(pipArgs) : ["-m", "pip", ...pipArgs];
   const sitePackages = sitePackagesDir(pythonDir);
   if (options.compileInstalled && !sitePackages) throw new Error(`${tarball}: no site-packages`);
   await sync();

@@ -21,6 +21,7 @@ import type { InstallPlan, PipInstall } from "./install_plan.ts";
 import { BUILD_BACKENDS, missingDistributions } from "./vendor.ts";
 import { pythonEnv } from "./python_env.ts";
 import { compileInstalledBesidePip, type InstalledCompiler } from "./bytecode.ts";
+import { pipInterpreterArgs } from "./pip_main.ts";
 
 /** Where pip runs and what it installs into. */
 export interface PipContext {
@@ -47,7 +48,8 @@ function python(ctx: PipContext): string {
 }
 
 /**
- * Run `python -m pip ARGS`; output streams into the log unless `quiet`.
+ * Run `pip ARGS` with the staged python (as `python -m pip ARGS`, see
+ * `pip_main.ts`); output streams into the log unless `quiet`.
  * A failed install from vendor/ fails with the vendored message naming what
  * pip could not find.
  */
@@ -57,7 +59,7 @@ export async function runPip(
   options: { quiet?: boolean; vendored?: boolean } = {},
 ): Promise<string> {
   const quiet = options.quiet ?? false;
-  const res = await run(python(ctx), ["-m", "pip", ...args], {
+  const res = await run(python(ctx), pipInterpreterArgs(args), {
     cwd: ctx.buildDir,
     env: ctx.env,
     log: quiet ? undefined : ctx.log,
