@@ -62,6 +62,9 @@ export const COMPILER = [
   "    except Exception:",
   "        pass",
   "print(n)",
+  // No interpreter teardown (~18 ms): every file is written and closed.
+  "sys.stdout.flush()",
+  "os._exit(0)",
 ].join("\n");
 
 /** `lib/python3.X` of a runtime, from its `X.Y[.Z]` version. */
@@ -365,6 +368,9 @@ export const INSTALLED_COMPILER = [
   "for p, x in dists.items():",
   "    add_rows(p, x)",
   "print(sum(len(x['ok']) for x in order))",
+  // No interpreter teardown (~18 ms, on staging's critical path): RECORDs are closed.
+  "sys.stdout.flush()",
+  "os._exit(0)",
 ].join("\n");
 
 /** A {@link INSTALLED_COMPILER} running beside pip. */
