@@ -7,7 +7,15 @@ import { Logger, MemorySink } from "../log.ts";
 import type { Dependency } from "../manifest.ts";
 import { appCachePath, DependencyInstaller } from "./install.ts";
 
-async function setup() {
+function isDir(path: string): boolean {
+  try {
+    return Deno.statSync(path).isDirectory;
+  } catch {
+    return false;
+  }
+}
+
+async function setup(options: { cacheDir?: string } = {}) {
   const work = await Deno.makeTempDir({ prefix: "install_test_" });
   await Deno.mkdir(join(work, "src/bin"), { recursive: true });
   await Deno.writeTextFile(join(work, "src/bin/tool"), "#!/bin/sh\necho tool\n");
@@ -25,7 +33,7 @@ async function setup() {
     cf_stacks: ["cflinuxfs4"],
   } as unknown as Dependency;
   const sink = new MemorySink();
-  const cacheDir = join(work, "cache");
+  const cacheDir = options.cacheDir ?? join(work, "cache");
   const installer = new DependencyInstaller({
     root: join(work, "buildpack"),
     cacheDir,
@@ -45,6 +53,8 @@ Deno.test("a file:// dependency is verified and extracted in place; the app cach
     assert.deepEqual([...Deno.readDirSync(join(cached, ".."))].map((e) => e.name), [
       "tool_1.0.tgz",
     ]);
+    // One filesystem here: a hard link, nothing written again.
+    assert.equal((await Deno.stat(cached)).ino, (await Deno.stat(s.tarball)).ino);
     // The next staging takes the app cache's copy.
     const again = new DependencyInstaller({
       root: join(s.work, "buildpack"),
@@ -57,6 +67,25 @@ Deno.test("a file:// dependency is verified and extracted in place; the app cach
     await Deno.remove(s.work, { recursive: true });
   }
 });
+
+Deno.test(
+  "a file:// dependency on another filesystem than the app cache: the cache gets a copy",
+  { ignore: !isDir("/dev/shm") },
+  async () => {
+    // /dev/shm is a tmpfs: a hard link from there fails (EXDEV), the copy is made instead.
+    const shm = await Deno.makeTempDir({ dir: "/dev/shm", prefix: "install_test_cache_" });
+    const s = await setup({ cacheDir: shm });
+    try {
+      await s.installer.install(s.dep, join(s.work, "out"));
+      const cached = await appCachePath(s.cacheDir, s.dep);
+      assert.deepEqual(await Deno.readFile(cached), await Deno.readFile(s.tarball));
+      assert.notEqual((await Deno.stat(cached)).dev, (await Deno.stat(s.tarball)).dev);
+    } finally {
+      await Deno.remove(s.work, { recursive: true });
+      await Deno.remove(shm, { recursive: true });
+    }
+  },
+);
 
 Deno.test("a file:// dependency with the wrong sha256 is refused and leaves nothing behind", async () => {
   const s = await setup();
