@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { pythonRuntime } from "../../tests/support/runtimes.ts";
+import { pythonRuntime, unpackRuntime } from "../../tests/support/runtimes.ts";
 import {
   compileBytecodeBehindPip,
   compileInstalledBesidePip,
@@ -94,19 +94,10 @@ async function withRuntime(
 ): Promise<void> {
   const work = await Deno.makeTempDir({ prefix: "bytecode_test_" });
   try {
-    await test({ work, ...await unpackRuntime(work) });
+    await test({ work, ...await unpackRuntime(runtime!, work) });
   } finally {
     await Deno.remove(work, { recursive: true });
   }
-}
-
-/** The test runtime unpacked into `<work>/python`, and the environment to run its python with. */
-async function unpackRuntime(work: string): Promise<{ py: string; env: Record<string, string> }> {
-  const py = join(work, "python");
-  await Deno.mkdir(py);
-  const tar = await new Deno.Command("tar", { args: ["xzf", runtime!.tarball, "-C", py] }).output();
-  assert.ok(tar.success);
-  return { py, env: { PATH: "/usr/bin:/bin", LD_LIBRARY_PATH: join(py, "lib") } };
 }
 
 Deno.test(

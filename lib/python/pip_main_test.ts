@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { PIP_MAIN, pipInterpreterArgs } from "./pip_main.ts";
-import { pythonRuntime } from "../../tests/support/runtimes.ts";
+import { pythonRuntime, unpackRuntime } from "../../tests/support/runtimes.ts";
 
 const runtime = await pythonRuntime("3.11");
 
@@ -21,18 +21,13 @@ Deno.test(
   async () => {
     const work = await Deno.makeTempDir({ prefix: "pip_main_test_" });
     try {
-      const py = join(work, "python");
-      await Deno.mkdir(py);
-      const tar = await new Deno.Command("tar", { args: ["xzf", runtime!.tarball, "-C", py] })
-        .output();
-      assert.ok(tar.success);
+      const { py, env } = await unpackRuntime(runtime!, work);
       const python = async (args: string[]) => {
         const out = await new Deno.Command(join(py, "bin", "python3"), {
           args,
           cwd: work,
           env: {
-            PATH: "/usr/bin:/bin",
-            LD_LIBRARY_PATH: join(py, "lib"),
+            ...env,
             PIP_DISABLE_PIP_VERSION_CHECK: "1",
             PIP_CONFIG_FILE: "/dev/null",
             PIP_NO_INDEX: "1",

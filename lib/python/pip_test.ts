@@ -9,7 +9,7 @@ import {
 } from "./pip.ts";
 import type { InstallPlan } from "./install_plan.ts";
 import { Logger, MemorySink } from "../log.ts";
-import { pythonRuntime } from "../../tests/support/runtimes.ts";
+import { pythonRuntime, unpackRuntime } from "../../tests/support/runtimes.ts";
 
 Deno.test("pythonEnv drops hostile variables and puts the runtime first", () => {
   const env = pythonEnv({
@@ -103,13 +103,8 @@ Deno.test(
     assert.equal(startCompiler(CTX), undefined);
     const work = await Deno.makeTempDir({ prefix: "pip_test_" });
     try {
-      const pythonDir = join(work, "python");
-      await Deno.mkdir(pythonDir);
-      const tar = await new Deno.Command("tar", {
-        args: ["xzf", runtime!.tarball, "-C", pythonDir],
-      }).output();
-      assert.ok(tar.success);
-      const ctx = { ...CTX, pythonDir, env: { LD_LIBRARY_PATH: join(pythonDir, "lib") } };
+      const { py: pythonDir, env } = await unpackRuntime(runtime!, work);
+      const ctx = { ...CTX, pythonDir, env };
       for (const name of ["PIP_NO_COMPILE", "PIP_COMPILE"]) {
         assert.equal(
           startCompiler({ ...ctx, env: { ...ctx.env, [name]: "0" } }),

@@ -249,6 +249,22 @@ export function pythonRuntime(minor: string): Promise<BuiltRuntime | undefined> 
 }
 
 /**
+ * A runtime's tarball extracted into `<work>/python` (which must not exist),
+ * and the environment to run its python with (its libpython on
+ * `LD_LIBRARY_PATH`, as the buildpack gives it).
+ */
+export async function unpackRuntime(
+  runtime: BuiltRuntime,
+  work: string,
+): Promise<{ py: string; env: Record<string, string> }> {
+  const py = join(work, "python");
+  await Deno.mkdir(py);
+  const tar = await new Deno.Command("tar", { args: ["xzf", runtime.tarball, "-C", py] }).output();
+  if (!tar.success) throw new Error(`tar xzf ${runtime.tarball} failed`);
+  return { py, env: { PATH: "/usr/bin:/bin", LD_LIBRARY_PATH: join(py, "lib") } };
+}
+
+/**
  * Like {@link pythonRuntime}, but shaped like the official Cloud Foundry
  * tarballs (`python-dep --cf-layout --no-bytecode`): no RUNPATH, so it runs
  * only with the buildpack's `LD_LIBRARY_PATH`, Tcl/Tk under
