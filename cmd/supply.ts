@@ -41,7 +41,7 @@ import { installedDistributions, sitePackagesDir } from "../lib/python/site_pack
 import { markStagingStart, seconds } from "../lib/stage/timer.ts";
 import { previousBuildpackVersion } from "../lib/stage/metadata.ts";
 import { dependenciesFor } from "../lib/manifest.ts";
-import { bytecodeArchiveFor } from "../lib/python/bytecode_archive.ts";
+import { bytecodeArchiveFor, type UsedBytecodeArchive } from "../lib/python/bytecode_archive.ts";
 import { usesConda } from "../lib/conda/uses_conda.ts";
 import { writeStagingSbom } from "../lib/sbom.ts";
 
@@ -115,7 +115,7 @@ export async function supply(args: string[], log: Logger): Promise<number> {
       nltkData: packages.nltkData,
     });
     await housekeeping(log, "prune the app cache", () => installer.pruneCache());
-    await writeSbom(ctx, python);
+    await writeSbom(ctx, python, runtime.bytecodeArchive);
   } finally {
     await saving;
   }
@@ -146,6 +146,7 @@ async function saveForNextStaging(
       runtime: { version: python.version, sha256: python.sha256 },
       fingerprint: packages.fingerprint,
       runtimePackages: runtime.runtimePackages,
+      ...(runtime.bytecodeArchive && { bytecodeArchive: runtime.bytecodeArchive }),
       inputs: packages.inputs,
     }, { preSave: runtime.preSave });
     if ("warning" in result) ctx.log.warning(result.warning);
@@ -261,10 +262,15 @@ async function choosePythonVersion(ctx: StagingContext, manifest: Manifest) {
   return chosen.dependency;
 }
 
-async function writeSbom(ctx: StagingContext, python: { version: string; sha256: string }) {
+async function writeSbom(
+  ctx: StagingContext,
+  python: { version: string; sha256: string },
+  bytecodeArchive: UsedBytecodeArchive | undefined,
+) {
   await writeStagingSbom(ownDepsDir(ctx), {
     pythonVersion: python.version,
     runtimeSha256: python.sha256,
+    ...(bytecodeArchive && { bytecodeArchive }),
     buildpackVersion: ctx.buildpackVersion,
   });
   ctx.log.info(

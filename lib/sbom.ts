@@ -11,6 +11,7 @@ import { join } from "./path.ts";
 import type { Logger } from "./log.ts";
 import { normalizeName, sitePackagesDir } from "./python/site_packages.ts";
 import { byCodeUnit } from "./compare.ts";
+import type { UsedBytecodeArchive } from "./python/bytecode_archive.ts";
 
 /** A CycloneDX licence choice: an SPDX expression, or a named licence. */
 export type CdxLicense = { expression: string } | { license: { name: string } };
@@ -193,6 +194,23 @@ export function runtimeComponent(version: string, sha256?: string): CdxComponent
   };
 }
 
+/**
+ * The buildpack's `python-bytecode` archive whose `.pyc` files were added to
+ * the runtime (see `bytecode_archive.ts`), with the archive's sha256. Pure.
+ */
+export function bytecodeArchiveComponent(version: string, sha256: string): CdxComponent {
+  return {
+    type: "file",
+    "bom-ref": `pkg:generic/python-bytecode@${version}`,
+    name: "python-bytecode",
+    version,
+    description: "Precompiled bytecode of pip's imports added to the runtime by the buildpack " +
+      "(deps/<IDX>/python/lib/pythonX.Y/**/__pycache__)",
+    purl: `pkg:generic/python-bytecode@${version}`,
+    hashes: [{ alg: "SHA-256", content: sha256.toLowerCase() }],
+  };
+}
+
 /** Metadata of every `*.dist-info` in `sitePackages`, sorted by name then version. */
 async function readDistributions(sitePackages: string, log?: Logger): Promise<DistMetadata[]> {
   const found: DistMetadata[] = [];
@@ -229,6 +247,8 @@ export async function writeStagingSbom(
   options: {
     pythonVersion: string;
     runtimeSha256?: string;
+    /** The buildpack's bytecode archive added to the runtime, if any. */
+    bytecodeArchive?: UsedBytecodeArchive;
     buildpackVersion?: string;
     log?: Logger;
   },
@@ -242,7 +262,15 @@ export async function writeStagingSbom(
       name: "python-app-dependencies",
       description: "What the Python buildpack installed into this droplet",
     },
-    [runtime, ...distributions.map(distributionComponent)],
+    [
+      runtime,
+      ...(options.bytecodeArchive
+        ? [
+          bytecodeArchiveComponent(options.bytecodeArchive.version, options.bytecodeArchive.sha256),
+        ]
+        : []),
+      ...distributions.map(distributionComponent),
+    ],
     {
       timestamp: new Date(),
       tool: {

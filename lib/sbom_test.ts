@@ -104,6 +104,26 @@ Deno.test("writeStagingSbom lists the runtime and every site-packages distributi
   }
 });
 
+Deno.test("writeStagingSbom lists the buildpack's bytecode archive the runtime got", async () => {
+  const deps = await Deno.makeTempDir();
+  try {
+    const path = await writeStagingSbom(deps, {
+      pythonVersion: "3.11.7",
+      runtimeSha256: "ab",
+      bytecodeArchive: { version: "3.11.7", sha256: "CD" },
+    });
+    const doc = JSON.parse(await Deno.readTextFile(path));
+    assert.deepEqual(
+      doc.components.map((c: { name: string; version: string }) => `${c.name} ${c.version}`),
+      ["cpython 3.11.7", "python-bytecode 3.11.7"],
+    );
+    assert.equal(doc.components[1].type, "file");
+    assert.deepEqual(doc.components[1].hashes, [{ alg: "SHA-256", content: "cd" }]);
+  } finally {
+    await Deno.remove(deps, { recursive: true });
+  }
+});
+
 Deno.test("writeStagingSbom without a runtime still writes the document", async () => {
   const deps = await Deno.makeTempDir();
   try {

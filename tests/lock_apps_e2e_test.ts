@@ -15,6 +15,7 @@ import {
   assertBytecode,
   assertStaged,
   cleanup,
+  dropletSbom,
   fixture,
   get,
   stageApp,
@@ -72,14 +73,7 @@ Deno.test(
         assert.equal(await treeDigest(app), before, "the app dir is untouched");
         assert.doesNotMatch(first.log, /Stopped compiling/);
         await assertBytecode(droplet, ["flask", "werkzeug", "docutils"]);
-        const sbom = await new Deno.Command("tar", {
-          args: ["xzOf", droplet, "./deps/0/sbom.cdx.json"],
-          stdout: "piped",
-        }).output();
-        const components = JSON.parse(new TextDecoder().decode(sbom.stdout)).components as {
-          name: string;
-          version: string;
-        }[];
+        const components = await dropletSbom(droplet);
         const listed = new Map(components.map((c) => [c.name.toLowerCase(), c.version]));
         assert.equal(listed.get("docutils"), "0.22.4", "the SBOM lists what the lock installed");
         assert.ok(!listed.has("pytest"), "the SBOM lists nothing of the dev group");

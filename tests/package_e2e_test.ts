@@ -18,6 +18,7 @@ import { cfLayoutRuntime, pythonRuntime, skipReason, testManifest } from "./supp
 import {
   assertStaged,
   cleanup,
+  dropletSbom,
   fixture,
   get,
   REPO,
@@ -612,9 +613,9 @@ Deno.test(
       const sbom = JSON.parse(await Deno.readTextFile(join(unpacked, "sbom.cdx.json")));
       assert.ok(sbom.components.some((c: { name: string }) => c.name === "python-bytecode"));
 
-      const stageWith = async () => {
-        const cacheDir = await Deno.makeTempDir({ prefix: "e2e-cache-" });
-        cacheDirs.push(cacheDir);
+      const stageWith = async (reuse?: string) => {
+        const cacheDir = reuse ?? await Deno.makeTempDir({ prefix: "e2e-cache-" });
+        if (!reuse) cacheDirs.push(cacheDir);
         return await stageApp(join(REPO, "examples", "flask_app"), {
           manifest, // not applied: the zip's own, with the archive, is the point
           buildpacks: [unpacked!],
@@ -646,6 +647,17 @@ Deno.test(
           assert.equal(hello.status, 200, log());
           assert.equal(hello.body, "Hello, World!\n");
         });
+        // The staging SBOM lists the archive, and so does a restage's that reuses it.
+        const listed = (components: Awaited<ReturnType<typeof dropletSbom>>) =>
+          components.find((c) => c.name === "python-bytecode")?.hashes?.[0]?.content;
+        assert.equal(listed(await dropletSbom(droplet)), archive.sha256);
+        const restage = await stageWith(cacheDirs.at(-1));
+        try {
+          assert.match(restage.log, /Reusing the Python environment from the previous staging/);
+          assert.equal(listed(await dropletSbom(assertStaged(restage))), archive.sha256);
+        } finally {
+          await cleanup(restage);
+        }
       } finally {
         await cleanup(result);
       }

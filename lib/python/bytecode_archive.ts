@@ -21,6 +21,9 @@ import { sourceOfPyc } from "./bytecode.ts";
 /** The manifest name of a runtime's bytecode archive. */
 export const BYTECODE_DEPENDENCY = "python-bytecode";
 
+/** The archive a runtime got its files from: the staging SBOM and the cache record name it. */
+export type UsedBytecodeArchive = Pick<Dependency, "version" | "sha256">;
+
 /**
  * The bytecode archive made from exactly `runtime` (same version, same
  * tarball sha256: an override that swaps the tarball gets none). Pure.

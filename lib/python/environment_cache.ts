@@ -18,6 +18,7 @@
  */
 import { join } from "../path.ts";
 import { sha256Hex } from "../digest.ts";
+import type { UsedBytecodeArchive } from "./bytecode_archive.ts";
 import type { InputDigests } from "./install_plan.ts";
 import {
   applySync,
@@ -42,6 +43,8 @@ export interface EnvironmentRecord {
   fingerprint: string;
   /** Distributions the runtime itself shipped (never removed as unneeded). */
   runtimePackages: string[];
+  /** The buildpack's bytecode archive added to the runtime, if any (for the SBOM of a restage). */
+  bytecodeArchive?: UsedBytecodeArchive;
   /** Digests of each input, to tell the user what changed. */
   inputs: InputDigests;
   /** The saved tree (see {@link treeSummary}). */
@@ -86,13 +89,17 @@ export function parseRecord(text: string): EnvironmentRecord | undefined {
   const runtime = r.runtime;
   const inputs = r.inputs;
   const tree = r.tree;
+  const archive = r.bytecodeArchive;
   const ok = typeof r.buildpackVersion === "string" && typeof r.stack === "string" &&
     isObject(runtime) && typeof runtime.version === "string" &&
     typeof runtime.sha256 === "string" && typeof r.fingerprint === "string" &&
     Array.isArray(r.runtimePackages) && r.runtimePackages.every((p) => typeof p === "string") &&
     isObject(inputs) && isDigestMap(inputs.files) && isDigestMap(inputs.settings) &&
     isObject(tree) && typeof tree.entries === "number" && typeof tree.digest === "string" &&
-    typeof tree.bytes === "number";
+    typeof tree.bytes === "number" &&
+    (archive === undefined ||
+      isObject(archive) && typeof archive.version === "string" &&
+        typeof archive.sha256 === "string");
   return ok ? r as unknown as EnvironmentRecord : undefined;
 }
 

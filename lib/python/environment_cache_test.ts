@@ -32,6 +32,12 @@ const RECORD = {
 Deno.test("parseRecord: anything not shaped exactly like a record is no usable cache", () => {
   const good = { schema: 2, ...RECORD, tree: { entries: 3, digest: "x", bytes: 10 } };
   assert.ok(parseRecord(JSON.stringify(good)));
+  // The bytecode archive the runtime got is optional (records from before it stay usable).
+  const archive = { version: "3.11.7", sha256: "b".repeat(64) };
+  assert.deepEqual(
+    parseRecord(JSON.stringify({ ...good, bytecodeArchive: archive }))?.bytecodeArchive,
+    archive,
+  );
   for (
     const bad of [
       "",
@@ -43,6 +49,8 @@ Deno.test("parseRecord: anything not shaped exactly like a record is no usable c
       JSON.stringify({ ...good, inputs: { files: null, settings: {} } }),
       JSON.stringify({ ...good, runtimePackages: [1] }),
       JSON.stringify({ ...good, tree: undefined }),
+      JSON.stringify({ ...good, bytecodeArchive: null }),
+      JSON.stringify({ ...good, bytecodeArchive: { version: "3.11.7" } }),
     ]
   ) {
     assert.equal(parseRecord(bad), undefined, bad);

@@ -19,7 +19,7 @@ import {
 } from "./environment_cache.ts";
 import { installedDistributions, sitePackagesDir } from "./site_packages.ts";
 import { type BytecodeJob, compileBytecodeBehindPip } from "./bytecode.ts";
-import { BytecodeArchive } from "./bytecode_archive.ts";
+import { BytecodeArchive, type UsedBytecodeArchive } from "./bytecode_archive.ts";
 import { RUNTIME_EXTRA_LIB_DIR } from "./python_env.ts";
 
 /** How the runtime got into place. */
@@ -34,6 +34,8 @@ export interface RuntimeResult {
   preSave?: PreSave;
   /** A runtime installed without bytecode: what pip imports, compiling (see `bytecode.ts`). */
   bytecode?: BytecodeJob;
+  /** The buildpack's bytecode archive whose files were added (now, or to the reused environment). */
+  bytecodeArchive?: UsedBytecodeArchive;
 }
 
 /** Install or reuse the runtime in `<depsIdxDir>/python`. */
@@ -76,6 +78,7 @@ export async function installRuntime(
         previous: record,
         runtimePackages: record.runtimePackages,
         preSave: restored.preSave,
+        ...(record.bytecodeArchive && { bytecodeArchive: record.bytecodeArchive }),
       };
     }
     log.warning(
@@ -94,7 +97,7 @@ export async function installRuntime(
     await archive?.discard();
     throw err;
   }
-  await archive?.addTo();
+  const added = await archive?.addTo() ?? 0;
   const sp = sitePackagesDir(pythonDir);
   // A runtime shipped without bytecode (as the official tarballs are) gets what pip
   // imports compiled beside pip instead of by pip (what the archive did not bring);
@@ -110,6 +113,12 @@ export async function installRuntime(
     // done: pip and it have both CPUs until then); the save adds pip's part.
     preSave: beginSave(cacheDir, pythonDir, { after: bytecode?.finished }),
     ...(bytecode && { bytecode }),
+    ...(added > 0 && options.bytecodeArchive && {
+      bytecodeArchive: {
+        version: options.bytecodeArchive.version,
+        sha256: options.bytecodeArchive.sha256,
+      },
+    }),
   };
 }
 

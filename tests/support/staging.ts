@@ -89,6 +89,18 @@ export async function dropletEntries(droplet: string): Promise<string[]> {
   return new TextDecoder().decode(out.stdout).split("\n").filter(Boolean);
 }
 
+/** The components of the staging SBOM in a droplet (`deps/0/sbom.cdx.json`). */
+export async function dropletSbom(
+  droplet: string,
+): Promise<{ name: string; version: string; hashes?: { alg: string; content: string }[] }[]> {
+  const out = await new Deno.Command("tar", {
+    args: ["xzOf", droplet, "./deps/0/sbom.cdx.json"],
+    stdout: "piped",
+  }).output();
+  if (!out.success) throw new Error(`no deps/0/sbom.cdx.json in ${droplet}`);
+  return JSON.parse(new TextDecoder().decode(out.stdout)).components;
+}
+
 /** Extract the droplet into a fresh temp dir; caller removes it. */
 export async function extractDroplet(droplet: string): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "e2e-droplet-" });
