@@ -13,6 +13,7 @@ import { redactUrls } from "../redact.ts";
 import { downloadTo, sha256File } from "./download.ts";
 import { BuildpackError, downloadFailed, sha256Mismatch } from "../errors.ts";
 import { pathExists } from "../path_exists.ts";
+import { findBundledCopy } from "./bundled_copy.ts";
 import { describeIoError } from "../io_errors.ts";
 import type { WaitingChild } from "./extract_child.ts";
 
@@ -77,8 +78,7 @@ export class DependencyInstaller {
 
   /** Whether this (cached) buildpack carries the dependency's file. */
   async isBundled(dep: Dependency): Promise<boolean> {
-    const { bundledPath } = await import("./bundled_path.ts");
-    return await pathExists(bundledPath(this.#opts.root, dep));
+    return (await findBundledCopy(this.#opts.root, dep)) !== undefined;
   }
 
   /** A verified local copy of the dependency's file (logs `Copy [...]` or `Download [...]`). */
@@ -95,10 +95,8 @@ export class DependencyInstaller {
    */
   async #locate(dep: Dependency): Promise<{ path: string; verify: () => Promise<void> }> {
     const { log, root, cacheDir } = this.#opts;
-    // Loaded on use (md5, an npm package): a restage that reuses the runtime never fetches.
-    const { bundledPath } = await import("./bundled_path.ts");
-    const bundled = bundledPath(root, dep);
-    if (await pathExists(bundled)) {
+    const bundled = await findBundledCopy(root, dep);
+    if (bundled) {
       log.info(`Copy [${bundled}]`);
       return { path: bundled, verify: () => verify(dep, bundled) };
     }
