@@ -198,6 +198,23 @@ async function probe(env: Record<string, string>, cwd: string, args: string[]): 
   return kb;
 }
 
+/**
+ * Run `a` and `b`, `a` first in even rounds and `b` first in odd ones: neither
+ * always follows the other's deletions.
+ */
+async function inAlternatingOrder<A, B>(
+  round: number,
+  a: () => Promise<A>,
+  b: () => Promise<B>,
+): Promise<[A, B]> {
+  if (round % 2) {
+    const second = await b();
+    return [await a(), second];
+  }
+  const first = await a();
+  return [first, await b()];
+}
+
 /** A round starts once creating a file costs less than this many us (about 25-40 on a settled disk). */
 const FAST_CREATE_US = 100;
 /** How often the file-creation probe runs while it waits, ms. */
@@ -480,7 +497,6 @@ async function main(): Promise<void> {
         `${round}: without bytecode: cold staging without and with an online zip's archive, ` +
           "by hand, by hand + compiler",
       );
-      // Alternating which goes first: neither always follows the other's deletions.
       const noArchive = () =>
         measured(
           `${round} cold, no bytecode`,
@@ -491,13 +507,9 @@ async function main(): Promise<void> {
           `${round} cold, no bytecode, online zip's archive`,
           (a) => staging("cold", a.fresh(`cold-online-b-${i}`), { buildpack: onlineB.dir }),
         );
-      if (i % 2) {
-        coldOnlineB.push(await online());
-        coldB.push(await noArchive());
-      } else {
-        coldB.push(await noArchive());
-        coldOnlineB.push(await online());
-      }
+      const [without, withArchive] = await inAlternatingOrder(i, noArchive, online);
+      coldB.push(without);
+      coldOnlineB.push(withArchive);
       byHandB.push(
         await measured(
           `${round} by hand, no bytecode`,
@@ -517,7 +529,6 @@ async function main(): Promise<void> {
     }
     if (cachedA && cachedB) {
       progress(`${round}: cached zips: cold staging with A, with B and its bytecode archive`);
-      // Alternating which goes first: neither always follows the other's deletions.
       const one = (name: "a" | "b") =>
         measured(
           `${round} cold, cached zip ${name.toUpperCase()}`,
@@ -526,10 +537,8 @@ async function main(): Promise<void> {
               buildpack: (name === "a" ? cachedA : cachedB).dir,
             }),
         );
-      const first = i % 2 ? "b" : "a";
-      const r1 = await one(first);
-      const r2 = await one(first === "a" ? "b" : "a");
-      coldCached.push(first === "a" ? { a: r1, b: r2 } : { a: r2, b: r1 });
+      const [a, b] = await inAlternatingOrder(i, () => one("a"), () => one("b"));
+      coldCached.push({ a, b });
     }
     if (pins) {
       progress(`${round}: pinned and hashed: pip install -r vs the buildpack's lock install`);

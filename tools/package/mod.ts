@@ -10,10 +10,9 @@
  * symlinks to it, the manifest rewritten for the stack, `sbom.cdx.json` and
  * the manifest's other `include_files`; `--cached` adds every dependency of
  * the stack under `dependencies/`; for each runtime shipped without bytecode
- * (every one of a cached zip, each stack's default one of an online zip,
- * or those `--bytecode` names) the
- * `.pyc` files of what pip imports, compiled by that runtime
- * (`bytecode_archive.ts`). Entries are sorted, timestamped from
+ * (every one of a cached zip, each stack's default one of an online zip, or
+ * those `--bytecode` names) the `.pyc` files of what pip imports, compiled
+ * by that runtime (`bytecode_archive.ts`). Entries are sorted, timestamped from
  * `SOURCE_DATE_EPOCH` or the last commit, with fixed modes: the same inputs
  * give the same bytes. Progress goes to stderr; the zip's path, size and
  * sha256 to stdout.
