@@ -198,7 +198,8 @@ export function runtimeComponent(version: string, sha256?: string): CdxComponent
  * The buildpack's `python-bytecode` archive whose `.pyc` files were added to
  * the runtime (see `bytecode_archive.ts`), with the archive's sha256. Pure.
  */
-export function bytecodeArchiveComponent(version: string, sha256: string): CdxComponent {
+export function bytecodeArchiveComponent(archive: UsedBytecodeArchive): CdxComponent {
+  const { version, sha256 } = archive;
   return {
     type: "file",
     "bom-ref": `pkg:generic/python-bytecode@${version}`,
@@ -264,11 +265,7 @@ export async function writeStagingSbom(
     },
     [
       runtime,
-      ...(options.bytecodeArchive
-        ? [
-          bytecodeArchiveComponent(options.bytecodeArchive.version, options.bytecodeArchive.sha256),
-        ]
-        : []),
+      ...(options.bytecodeArchive ? [bytecodeArchiveComponent(options.bytecodeArchive)] : []),
       ...distributions.map(distributionComponent),
     ],
     {

@@ -14,7 +14,13 @@ import { createHash } from "node:crypto";
 import { basename, join } from "node:path";
 import { parse, stringify } from "yaml";
 import { stage } from "../tools/stage/mod.ts";
-import { cfLayoutRuntime, pythonRuntime, skipReason, testManifest } from "./support/runtimes.ts";
+import {
+  type BuiltRuntime,
+  cfLayoutRuntime,
+  pythonRuntime,
+  skipReason,
+  testManifest,
+} from "./support/runtimes.ts";
 import {
   assertStaged,
   cleanup,
@@ -186,6 +192,15 @@ async function repoCopy(manifest: string): Promise<string> {
     manifest.replace(/^include_files:[\s\S]*$/m, include),
   );
   return dir;
+}
+
+/** A repo copy whose manifest points the test runtime at an unreachable URI (no download works). */
+async function repoWithUnreachableRuntime(): Promise<
+  { rt: BuiltRuntime; uri: string; repo: string }
+> {
+  const rt = (await pythonRuntime("3.11"))!;
+  const uri = `${CLOSED}/buildpacks/${basename(rt.tarball)}`;
+  return { rt, uri, repo: await repoCopy(testManifest([{ ...rt, uri }], { stack: "cflinuxfs4" })) };
 }
 
 Deno.test(
@@ -463,11 +478,8 @@ Deno.test(
   "an air-gapped cached zip (--dependency-dir) stages an app with the network closed",
   { ...opts, ignore: skip !== undefined },
   async () => {
-    const rt = (await pythonRuntime("3.11"))!;
-    // The URI is unreachable: packaging must take the file from --dependency-dir,
-    // staging from the zip's dependencies/.
-    const uri = `${CLOSED}/buildpacks/${basename(rt.tarball)}`;
-    const repo = await repoCopy(testManifest([{ ...rt, uri }], { stack: "cflinuxfs4" }));
+    // Packaging must take the file from --dependency-dir, staging from the zip's dependencies/.
+    const { rt, uri, repo } = await repoWithUnreachableRuntime();
     let unpacked: string | undefined;
     try {
       const local = join(repo, "deps-from-usb");
@@ -543,9 +555,7 @@ Deno.test(
   "an online zip that cannot fetch its default runtime for its bytecode fails naming --bytecode none",
   { ...opts, ignore: skip !== undefined },
   async () => {
-    const rt = (await pythonRuntime("3.11"))!;
-    const uri = `${CLOSED}/buildpacks/${basename(rt.tarball)}`;
-    const repo = await repoCopy(testManifest([{ ...rt, uri }], { stack: "cflinuxfs4" }));
+    const { rt, repo } = await repoWithUnreachableRuntime();
     try {
       const zip = join(repo, "bp.zip");
       const args = ["--stack", "cflinuxfs4", "--binary", join(repo, "bin", "buildpack")];

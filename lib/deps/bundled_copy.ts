@@ -19,11 +19,15 @@ export function fileEntryPath(root: string, file: string): string {
 
 /** The buildpack's own copy of `dep`'s file, if it has one. */
 export async function findBundledCopy(root: string, dep: Dependency): Promise<string | undefined> {
-  const candidate = dep.file
-    ? fileEntryPath(root, dep.file)
-    : await someDirHolds(join(root, "dependencies"), basename(new URL(dep.uri).pathname)) &&
-      (await import("./bundled_path.ts")).bundledPath(root, dep);
-  return candidate && await pathExists(candidate) ? candidate : undefined;
+  let candidate: string;
+  if (dep.file) {
+    candidate = fileEntryPath(root, dep.file);
+  } else {
+    const name = basename(new URL(dep.uri).pathname);
+    if (!(await someDirHolds(join(root, "dependencies"), name))) return undefined;
+    candidate = (await import("./bundled_path.ts")).bundledPath(root, dep);
+  }
+  return await pathExists(candidate) ? candidate : undefined;
 }
 
 /** Whether some directory in `dir` holds an entry `name`. */
