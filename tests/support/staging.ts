@@ -89,16 +89,21 @@ export async function dropletEntries(droplet: string): Promise<string[]> {
   return new TextDecoder().decode(out.stdout).split("\n").filter(Boolean);
 }
 
+/** The text of one droplet entry (`./deps/0/...`). */
+async function dropletText(droplet: string, entry: string): Promise<string> {
+  const out = await new Deno.Command("tar", {
+    args: ["xzOf", droplet, entry],
+    stdout: "piped",
+  }).output();
+  if (!out.success) throw new Error(`no ${entry} in ${droplet}`);
+  return new TextDecoder().decode(out.stdout);
+}
+
 /** The components of the staging SBOM in a droplet (`deps/0/sbom.cdx.json`). */
 export async function dropletSbom(
   droplet: string,
 ): Promise<{ name: string; version: string; hashes?: { alg: string; content: string }[] }[]> {
-  const out = await new Deno.Command("tar", {
-    args: ["xzOf", droplet, "./deps/0/sbom.cdx.json"],
-    stdout: "piped",
-  }).output();
-  if (!out.success) throw new Error(`no deps/0/sbom.cdx.json in ${droplet}`);
-  return JSON.parse(new TextDecoder().decode(out.stdout)).components;
+  return JSON.parse(await dropletText(droplet, "./deps/0/sbom.cdx.json")).components;
 }
 
 /** Extract the droplet into a fresh temp dir; caller removes it. */
@@ -136,11 +141,7 @@ export async function assertBytecode(droplet: string, packages: string[]): Promi
       e.startsWith(sitePackages) && new RegExp(`/${name}-[^/]+\\.dist-info/RECORD$`, "i").test(e)
     );
     assert.ok(record, `${name}'s RECORD`);
-    const text = await new Deno.Command("tar", {
-      args: ["xzOf", droplet, record],
-      stdout: "piped",
-    }).output();
-    const rows = new TextDecoder().decode(text.stdout).split("\r\n");
+    const rows = (await dropletText(droplet, record)).split("\r\n");
     const pyc = `${name}/__pycache__/__init__.cpython-311.pyc,,`;
     assert.ok(rows.includes(pyc), `${record} lists ${pyc}`);
   }
